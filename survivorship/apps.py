@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class SurvivorshipConfig(AppConfig):
+    name = "survivorship"
+    verbose_name = "Survivorship"
+
+    def ready(self):
+        from survivorship import signals  # noqa: F401

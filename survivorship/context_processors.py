@@ -1,0 +1,12 @@
+from django.conf import settings
+
+from survivorship import __version__
+from survivorship.roles import roles_of
+
+
+def app(request):
+    return {
+        "APP_VERSION": __version__,
+        "CLINIC_NAME": settings.CLINIC_NAME,
+        "user_roles": roles_of(getattr(request, "user", None)),
+    }

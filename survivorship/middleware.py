@@ -1,0 +1,42 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.utils import timezone
+
+SESSION_STARTED = "survivorship_session_started"
+LAST_ACTIVITY = "survivorship_last_activity"
+# Writing the session on every request would cost a database write per page; a minute's
+# granularity is plenty for a 30-minute idle limit.
+ACTIVITY_RESOLUTION_SECONDS = 60
+
+
+class SessionTimeoutMiddleware:
+    """End a signed-in session after SESSION_IDLE_TIMEOUT idle or SESSION_ABSOLUTE_TIMEOUT.
+
+    Enforced on the server from timestamps kept in the session, so neither an old cookie
+    nor a page left open can keep a session alive past its limits.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            now = timezone.now().timestamp()
+            session = request.session
+            started = session.get(SESSION_STARTED, now)
+            last = session.get(LAST_ACTIVITY, now)
+            idle = settings.SESSION_IDLE_TIMEOUT.total_seconds()
+            absolute = settings.SESSION_ABSOLUTE_TIMEOUT.total_seconds()
+            if now - started > absolute:
+                logout(request)
+                messages.info(request, "For your security, please sign in again.")
+            elif now - last > idle:
+                logout(request)
+                messages.info(request, "You were signed out after 30 minutes without activity.")
+            else:
+                session.setdefault(SESSION_STARTED, started)
+                if now - last >= ACTIVITY_RESOLUTION_SECONDS or LAST_ACTIVITY not in session:
+                    session[LAST_ACTIVITY] = now
+        return self.get_response(request)

@@ -1,0 +1,74 @@
+import pytest
+from django.contrib.auth.models import Group, User
+
+from patients.models import Patient
+from survivorship.roles import GROUP_NAMES, Role
+from tests import services
+
+pytest_plugins = ["tests.celery_worker"]
+
+
+def pytest_runtest_setup(item):
+    if item.get_closest_marker("redis"):
+        services.require(services.redis_problem())
+    if item.get_closest_marker("postgres"):
+        services.require(services.postgres_problem())
+    if item.get_closest_marker("e2e"):
+        services.require(services.chromium_problem())
+
+
+def make_staff(username: str, role: Role, **extra) -> User:
+    user = User.objects.create_user(
+        username=username,
+        password="test-password-123",
+        first_name=username.title(),
+        email=f"{username}@example.org",
+        **extra,
+    )
+    group, _ = Group.objects.get_or_create(name=GROUP_NAMES[role])
+    user.groups.add(group)
+    return user
+
+
+def make_patient_user(username: str, mrn: str, given: str, family: str) -> User:
+    user = User.objects.create_user(username=username, password="test-password-123")
+    Patient.objects.create(
+        medical_record_number=mrn, given_name=given, family_name=family, user=user
+    )
+    return user
+
+
+@pytest.fixture
+def nurse(db):
+    return make_staff("nina-nurse", Role.NURSE)
+
+
+@pytest.fixture
+def nurse2(db):
+    return make_staff("omar-nurse", Role.NURSE)
+
+
+@pytest.fixture
+def administrator(db):
+    return make_staff("ada-admin", Role.ADMINISTRATOR, is_staff=True)
+
+
+@pytest.fixture
+def patient_user(db):
+    return make_patient_user("pat-one", "MRN-0001", "Paula", "Quinn")
+
+
+@pytest.fixture
+def patient2_user(db):
+    return make_patient_user("pat-two", "MRN-0002", "Rafael", "Stone")
+
+
+@pytest.fixture
+def personas(nurse, administrator, patient_user):
+    """Every role once, plus anonymous (None)."""
+    return {
+        "anonymous": None,
+        "patient": patient_user,
+        "nurse": nurse,
+        "administrator": administrator,
+    }

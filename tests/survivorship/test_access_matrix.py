@@ -1,0 +1,112 @@
+"""Every URL pattern, every role: no view may admit a role it was not meant for.
+
+EXPECTED is the single table of who may open what. A new URL pattern fails
+`test_it_knows_every_url_pattern` until it is added here, so no view can ship without
+an access decision, and the declared roles on the view must match the table.
+"""
+
+import re
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+PUBLIC = "public"
+AUTHENTICATED = "authenticated"
+NURSE, ADMIN, PATIENT = "nurse", "administrator", "patient"
+
+EXPECTED = {
+    "home": AUTHENTICATED,
+    "healthz": PUBLIC,
+    "login": PUBLIC,
+    "logout": PUBLIC,
+    "nurse:home": {NURSE},
+    "portal:home": {PATIENT},
+    "dashboard:home": {NURSE, ADMIN},
+}
+
+PERSONAS = ("anonymous", PATIENT, NURSE, ADMIN)
+
+
+def walk(patterns, prefix="", namespace=""):
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            if entry.app_name == "admin":
+                continue  # Django admin: checked by test_it_admits_only_staff_to_admin
+            ns = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from walk(entry.url_patterns, prefix + str(entry.pattern), ns)
+        elif isinstance(entry, URLPattern):
+            yield f"{namespace}{entry.name}", prefix + str(entry.pattern), entry.callback
+
+
+def url_patterns():
+    return list(walk(get_resolver().url_patterns))
+
+
+def concrete_path(route: str) -> str:
+    """Fill converters with values that match but point at nothing."""
+    path = re.sub(r"<int:[^>]+>", "999999", route)
+    path = re.sub(r"<uuid:[^>]+>", "00000000-0000-0000-0000-000000000000", path)
+    path = re.sub(r"<(?:str|slug):[^>]+>", "no-such-thing", path)
+    path = re.sub(r"<[^>]+>", "999999", path)
+    return "/" + path.lstrip("^").rstrip("$")
+
+
+def test_it_knows_every_url_pattern():
+    names = {name for name, _, _ in url_patterns()}
+    assert names == set(EXPECTED), (
+        f"unlisted: {sorted(names - set(EXPECTED))}; stale: {sorted(set(EXPECTED) - names)}"
+    )
+
+
+@pytest.mark.parametrize(("name", "route", "view"), url_patterns(), ids=lambda v: str(v))
+def test_it_declares_the_expected_roles_on_every_view(name, route, view):
+    declared = getattr(view, "allowed_roles", None)
+    assert declared is not None, f"{name} has no role_required/public/authenticated"
+    expected = EXPECTED[name]
+    if isinstance(expected, str):
+        assert declared == expected
+    else:
+        assert {str(role) for role in declared} == expected
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_it_refuses_every_role_a_view_does_not_admit(client, personas, persona):
+    user = personas[persona]
+    if user is not None:
+        client.force_login(user)
+    checked = 0
+    for name, route, _ in url_patterns():
+        expected = EXPECTED[name]
+        path = concrete_path(route)
+        response = client.get(path)
+        allowed = (
+            expected == PUBLIC
+            or (expected == AUTHENTICATED and user is not None)
+            or (isinstance(expected, set) and persona in expected)
+        )
+        if allowed:
+            assert response.status_code not in (401, 403), f"{persona} refused at {path}"
+            if response.status_code == 302:
+                assert "/accounts/login/" not in response["Location"], path
+        elif user is None:
+            assert response.status_code == 302, f"anonymous got {response.status_code} at {path}"
+            assert response["Location"].startswith("/accounts/login/"), path
+        else:
+            assert response.status_code in (403, 404), (
+                f"{persona} got {response.status_code} at {path}"
+            )
+        checked += 1
+    assert checked == len(EXPECTED)
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_it_admits_only_staff_to_admin(client, personas, persona):
+    user = personas[persona]
+    if user is not None:
+        client.force_login(user)
+    response = client.get("/admin/")
+    if persona == ADMIN:
+        assert response.status_code == 200
+    else:
+        assert response.status_code == 302
+        assert response["Location"].startswith("/admin/login/")

@@ -1,0 +1,116 @@
+"""Start-up configuration, checked in fresh processes exactly as an operator runs them."""
+
+import os
+import secrets
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+
+REAL_SECRET = secrets.token_urlsafe(60)
+
+
+def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if key
+        not in {"DJANGO_ENV", "SECRET_KEY", "ALLOWED_HOSTS", "DEBUG", "DJANGO_SETTINGS_MODULE"}
+    }
+    environment.update(env)
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", *args, *(["-v", "0"] if args[0] == "shell" else [])],
+        cwd=settings.BASE_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "variable"),
+    [
+        ({"DEBUG": "maybe"}, "DEBUG"),
+        ({"DATABASE_URL": "postgresql://user@host:notaport/db"}, "DATABASE_URL"),
+        ({"DATABASE_URL": "mysql://user@host/db"}, "DATABASE_URL"),
+        ({"REDIS_URL": "http://localhost"}, "REDIS_URL"),
+        ({"DJANGO_ENV": "prod"}, "DJANGO_ENV"),
+        ({"DJANGO_ENV": "production", "ALLOWED_HOSTS": "clinic.example.org"}, "SECRET_KEY"),
+        ({"DJANGO_ENV": "production", "SECRET_KEY": REAL_SECRET}, "ALLOWED_HOSTS"),
+    ],
+)
+def test_it_stops_start_up_with_one_line_naming_the_bad_variable(env, variable):
+    result = run_manage("check", **env)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("Survivorship configuration error:")
+    assert variable in lines[0]
+
+
+def test_it_passes_the_deployment_checklist_in_production():
+    result = run_manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DJANGO_ENV="production",
+        SECRET_KEY=REAL_SECRET,
+        ALLOWED_HOSTS="clinic.example.org",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_it_hashes_passwords_with_argon2_first():
+    result = run_manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.PASSWORD_HASHERS[0])",
+    )
+    assert result.stdout.strip() == "django.contrib.auth.hashers.Argon2PasswordHasher"
+
+
+def test_it_defaults_to_sqlite_and_the_filesystem_broker_under_var():
+    code = (
+        "from django.conf import settings as s; "
+        "print(s.DATABASES['default']['ENGINE'], s.DATABASES['default']['NAME'], "
+        "s.CELERY_BROKER_URL, s.CELERY_BROKER_TRANSPORT_OPTIONS['data_folder_in'], "
+        "s.CACHES['default']['BACKEND'])"
+    )
+    env = {"DATABASE_URL": "", "REDIS_URL": "", "VAR_DIR": ""}
+    result = run_manage("shell", "-c", code, **env)
+    engine, name, broker, folder, cache = result.stdout.split()
+    assert engine == "django.db.backends.sqlite3"
+    assert name.endswith("var/db.sqlite3")
+    assert broker == "filesystem://"
+    assert folder.endswith("var/celery/queue")
+    assert cache.endswith("LocMemCache")
+
+
+def test_it_switches_to_postgresql_and_redis_from_the_environment():
+    code = (
+        "from django.conf import settings as s; "
+        "print(s.DATABASES['default']['ENGINE'], s.CELERY_BROKER_URL, "
+        "s.CACHES['default']['BACKEND'])"
+    )
+    result = run_manage(
+        "shell",
+        "-c",
+        code,
+        DATABASE_URL="postgresql://u:p@db.example:5432/clinic",
+        REDIS_URL="redis://cache.example:6379/1",
+    )
+    assert result.stdout.split() == [
+        "django.db.backends.postgresql",
+        "redis://cache.example:6379/1",
+        "django.core.cache.backends.redis.RedisCache",
+    ]
+
+
+def test_it_only_accepts_json_for_celery_and_limits_task_time():
+    assert settings.CELERY_ACCEPT_CONTENT == ["json"]
+    assert settings.CELERY_TASK_SERIALIZER == "json"
+    assert settings.CELERY_TASK_TIME_LIMIT > settings.CELERY_TASK_SOFT_TIME_LIMIT > 0
+    assert settings.CELERY_TIMEZONE == "UTC"
