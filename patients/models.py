@@ -1,11 +1,138 @@
+import zoneinfo
+from datetime import date
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from patients.choices import (
+    LANGUAGES,
+    LATERAL_CANCER_TYPES,
+    CancerType,
+    DiseaseStatus,
+    Intent,
+    Laterality,
+    Modality,
+    RecurrenceType,
+    ReminderChannel,
+    Sex,
+)
+
+E164 = RegexValidator(
+    r"^\+[1-9]\d{7,14}$",
+    "Enter the mobile number in international form, for example +14155550123.",
+)
+MRN = RegexValidator(
+    r"^[A-Za-z0-9][A-Za-z0-9\-_/.]{0,31}$",
+    "Use letters, digits, dashes, dots, slashes or underscores (up to 32).",
+)
+STAGE = RegexValidator(
+    r"^(0|0is|I{1,3}V?|IV)[A-C]?\d?$",
+    "Write the stage group as 0, I, II, III or IV, optionally followed by A, B or C (e.g. IIA).",
+)
+RESTAGE = RegexValidator(
+    r"^r(0|I{1,3}V?|IV)[A-C]?\d?$",
+    "A restage starts with a lower-case r, for example rIIIB; the original stage is kept.",
+)
+
+
+CANCER_NAMES = {
+    CancerType.BREAST: "breast cancer",
+    CancerType.COLORECTAL: "colorectal cancer",
+    CancerType.LUNG: "lung cancer",
+    CancerType.PROSTATE: "prostate cancer",
+    CancerType.MELANOMA: "melanoma",
+    CancerType.HEAD_NECK: "head and neck cancer",
+    CancerType.CERVICAL: "cervical cancer",
+    CancerType.ENDOMETRIAL: "endometrial cancer",
+    CancerType.OVARIAN: "ovarian cancer",
+    CancerType.BLADDER: "bladder cancer",
+    CancerType.KIDNEY: "kidney cancer",
+    CancerType.THYROID: "thyroid cancer",
+    CancerType.HODGKIN_LYMPHOMA: "Hodgkin lymphoma",
+    CancerType.NON_HODGKIN_LYMPHOMA: "non-Hodgkin lymphoma",
+    CancerType.LEUKEMIA: "leukemia",
+    CancerType.OTHER: "cancer (other type)",
+}
+
+
+def timezone_choices():
+    return [(name, name) for name in sorted(zoneinfo.available_timezones())]
+
+
+class PatientQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """The only way to fetch patients for a request: scoped to what ``user`` may see.
+
+        Nurses see the patients whose care team they are on (or whose primary nurse they
+        are); users with the ``view_all_patients`` permission see everyone; a patient
+        sees only their own record; anyone else sees nothing.
+        """
+        from survivorship.roles import Role, roles_of
+
+        if user is None or not user.is_authenticated:
+            return self.none()
+        roles = roles_of(user)
+        if Role.NURSE in roles or Role.ADMINISTRATOR in roles:
+            if user.has_perm("patients.view_all_patients"):
+                return self.all()
+            if Role.NURSE in roles:
+                on_team = Patient.care_team.through.objects.filter(
+                    patient_id=OuterRef("pk"), user_id=user.pk
+                )
+                return self.filter(Q(primary_nurse=user) | Exists(on_team))
+        if Role.PATIENT in roles:
+            return self.filter(user=user)
+        return self.none()
+
+    def with_current_status(self):
+        """Annotate the status of the latest disease event across all diagnoses."""
+        latest = DiseaseStatusEvent.objects.filter(diagnosis__patient_id=OuterRef("pk")).order_by(
+            "-event_date", "-pk"
+        )
+        return self.annotate(
+            current_status=models.Subquery(latest.values("status")[:1]),
+            current_status_date=models.Subquery(latest.values("event_date")[:1]),
+        )
 
 
 class Patient(models.Model):
-    medical_record_number = models.CharField("record number", max_length=32, unique=True)
+    medical_record_number = models.CharField(
+        "record number", max_length=32, unique=True, validators=[MRN]
+    )
     given_name = models.CharField(max_length=100)
     family_name = models.CharField(max_length=100)
+    date_of_birth = models.DateField(null=True, blank=True)
+    sex = models.CharField(max_length=10, choices=Sex.choices, default=Sex.UNKNOWN)
+    email = models.EmailField(blank=True)
+    mobile_phone = models.CharField(
+        max_length=16, blank=True, validators=[E164], help_text="International form: +14155550123"
+    )
+    preferred_channel = models.CharField(
+        "preferred reminder channel",
+        max_length=10,
+        choices=ReminderChannel.choices,
+        default=ReminderChannel.EMAIL,
+    )
+    time_zone = models.CharField(max_length=64, default="UTC")
+    preferred_language = models.CharField(max_length=8, choices=LANGUAGES, default="en")
+    primary_nurse = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="primary_patients",
+    )
+    care_team = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="care_team_patients",
+        help_text="Nurses who may see this record.",
+    )
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -14,13 +141,235 @@ class Patient(models.Model):
         related_name="patient",
         help_text="The portal account of this patient, once invited.",
     )
+    reminder_consent_at = models.DateTimeField("consent to reminders given", null=True, blank=True)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"], m2m_fields=[care_team])
+    objects = PatientQuerySet.as_manager()
 
     class Meta:
-        ordering = ["family_name", "given_name"]
+        ordering = ["family_name", "given_name", "pk"]
+        permissions = [("view_all_patients", "Can see every patient, not only a care team's")]
+        indexes = [
+            models.Index(fields=["family_name", "given_name"], name="patient_name_idx"),
+            models.Index(fields=["primary_nurse", "family_name"], name="patient_nurse_idx"),
+        ]
 
     def __str__(self):
-        return f"{self.given_name} {self.family_name} ({self.medical_record_number})"
+        return f"{self.full_name} ({self.medical_record_number})"
 
     @property
     def full_name(self) -> str:
         return f"{self.given_name} {self.family_name}"
+
+    def clean(self):
+        errors = {}
+        today = timezone.localdate()
+        if self.date_of_birth:
+            if self.date_of_birth > today:
+                errors["date_of_birth"] = "The date of birth cannot be in the future."
+            elif self.date_of_birth.year < 1900:
+                errors["date_of_birth"] = "Please check the year of birth."
+        if self.time_zone not in zoneinfo.available_timezones():
+            errors["time_zone"] = "Choose a time zone from the list, for example Europe/London."
+        if self.preferred_channel == ReminderChannel.EMAIL and not self.email:
+            errors["email"] = (
+                "Reminders by email need an email address (or choose another channel)."
+            )
+        if self.preferred_channel == ReminderChannel.SMS and not self.mobile_phone:
+            errors["mobile_phone"] = (
+                "Text reminders need a mobile number (or choose another channel)."
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    def age_on(self, day: date) -> int | None:
+        if self.date_of_birth is None:
+            return None
+        born = self.date_of_birth
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+class CancerDiagnosis(models.Model):
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="diagnoses")
+    cancer_type = models.CharField(max_length=32, choices=CancerType.choices)
+    histology = models.CharField(max_length=200, blank=True)
+    laterality = models.CharField(
+        max_length=10, choices=Laterality.choices, blank=True, default=Laterality.NOT_APPLICABLE
+    )
+    diagnosed_on = models.DateField("date of diagnosis")
+    stage_group = models.CharField(
+        "stage at diagnosis", max_length=8, blank=True, validators=[STAGE]
+    )
+    stage_t = models.CharField("T", max_length=8, blank=True)
+    stage_n = models.CharField("N", max_length=8, blank=True)
+    stage_m = models.CharField("M", max_length=8, blank=True)
+    second_primary = models.BooleanField(
+        "second primary cancer",
+        default=False,
+        help_text="A new, different cancer diagnosed after an earlier one: not a recurrence.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-diagnosed_on", "-pk"]
+        verbose_name_plural = "cancer diagnoses"
+
+    def __str__(self):
+        return f"{self.get_cancer_type_display()} cancer, diagnosed {self.diagnosed_on:%Y-%m-%d}"
+
+    @property
+    def cancer_name(self) -> str:
+        """How the cancer is named in a sentence, also when it comes back elsewhere.
+
+        A distant recurrence of breast cancer in the bone is still breast cancer.
+        """
+        return CANCER_NAMES.get(self.cancer_type, f"{self.get_cancer_type_display()} cancer")
+
+    def clean(self):
+        errors = {}
+        today = timezone.localdate()
+        if self.diagnosed_on:
+            if self.diagnosed_on > today:
+                errors["diagnosed_on"] = "The date of diagnosis cannot be in the future."
+            elif self.patient_id and self.patient.date_of_birth:
+                if self.diagnosed_on < self.patient.date_of_birth:
+                    errors["diagnosed_on"] = "The diagnosis cannot be before the date of birth."
+        if self.laterality and self.cancer_type not in LATERAL_CANCER_TYPES:
+            errors["laterality"] = (
+                f"Left or right does not apply to {self.get_cancer_type_display().lower()} "
+                "cancer: choose 'Not applicable'."
+            )
+        if self.second_primary and self.patient_id and self.diagnosed_on:
+            earlier_other = (
+                CancerDiagnosis.objects.filter(
+                    patient_id=self.patient_id, diagnosed_on__lt=self.diagnosed_on
+                )
+                .exclude(cancer_type=self.cancer_type)
+                .exclude(pk=self.pk)
+            )
+            if not earlier_other.exists():
+                errors["second_primary"] = (
+                    "A second primary is a new, different cancer after an earlier one: this "
+                    "record has no earlier diagnosis of another cancer type."
+                )
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def stage_display(self) -> str:
+        tnm = " ".join(
+            f"{prefix}{value}"
+            for prefix, value in (("T", self.stage_t), ("N", self.stage_n), ("M", self.stage_m))
+            if value
+        )
+        parts = [f"Stage {self.stage_group}" if self.stage_group else "", tnm]
+        return " · ".join(part for part in parts if part) or "Stage not recorded"
+
+
+class Treatment(models.Model):
+    diagnosis = models.ForeignKey(
+        CancerDiagnosis, on_delete=models.CASCADE, related_name="treatments"
+    )
+    modality = models.CharField(max_length=20, choices=Modality.choices)
+    intent = models.CharField(max_length=12, choices=Intent.choices, default=Intent.CURATIVE)
+    started_on = models.DateField("start date")
+    ended_on = models.DateField(
+        "end date", null=True, blank=True, help_text="Leave empty if ongoing."
+    )
+    notes = models.TextField(blank=True)
+    lasting_side_effects = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-started_on", "-pk"]
+
+    def __str__(self):
+        return f"{self.get_modality_display()} from {self.started_on:%Y-%m-%d}"
+
+    def clean(self):
+        errors = {}
+        today = timezone.localdate()
+        if self.started_on and self.started_on > today:
+            errors["started_on"] = "The start date cannot be in the future."
+        if self.ended_on:
+            if self.ended_on > today:
+                errors["ended_on"] = (
+                    "The end date cannot be in the future: leave it empty if ongoing."
+                )
+            elif self.started_on and self.ended_on < self.started_on:
+                errors["ended_on"] = "The treatment cannot end before it started."
+        if errors:
+            raise ValidationError(errors)
+
+
+class DiseaseStatusEvent(models.Model):
+    diagnosis = models.ForeignKey(
+        CancerDiagnosis, on_delete=models.CASCADE, related_name="status_events"
+    )
+    event_date = models.DateField()
+    status = models.CharField(max_length=20, choices=DiseaseStatus.choices)
+    recurrence_type = models.CharField(max_length=10, choices=RecurrenceType.choices, blank=True)
+    site = models.CharField(max_length=120, blank=True, help_text="Where the disease was found.")
+    restage = models.CharField(
+        max_length=10, blank=True, validators=[RESTAGE], help_text="For example rIIIB."
+    )
+    # For a return of disease: what the record suggested, why, and the nurse's override.
+    suggested_status = models.CharField(max_length=20, choices=DiseaseStatus.choices, blank=True)
+    classification_reason = models.CharField(max_length=300, blank=True)
+    override_note = models.TextField(blank=True)
+    note = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-event_date", "-pk"]
+        indexes = [models.Index(fields=["diagnosis", "event_date"], name="status_event_date_idx")]
+
+    def __str__(self):
+        return f"{self.title} on {self.event_date:%Y-%m-%d}"
+
+    def clean(self):
+        errors = {}
+        today = timezone.localdate()
+        if self.event_date:
+            if self.event_date > today:
+                errors["event_date"] = "The date cannot be in the future."
+            elif self.diagnosis_id and self.event_date < self.diagnosis.diagnosed_on:
+                errors["event_date"] = (
+                    "A status event cannot be before the diagnosis "
+                    f"({self.diagnosis.diagnosed_on:%Y-%m-%d})."
+                )
+        if self.status == DiseaseStatus.RECURRENCE and not self.recurrence_type:
+            errors["recurrence_type"] = "Say whether the recurrence is local, regional or distant."
+        if self.status != DiseaseStatus.RECURRENCE and self.recurrence_type:
+            errors["recurrence_type"] = "Only a recurrence has a recurrence type."
+        if self.restage and self.status not in (
+            DiseaseStatus.RECURRENCE,
+            DiseaseStatus.PROGRESSION,
+        ):
+            errors["restage"] = "A restage is recorded only when the disease has come back."
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def overridden(self) -> bool:
+        return bool(self.suggested_status) and self.suggested_status != self.status
+
+    @property
+    def title(self) -> str:
+        name = self.diagnosis.cancer_name
+        if self.status == DiseaseStatus.RECURRENCE:
+            kind = f"{self.recurrence_type.capitalize()} recurrence" if self.recurrence_type else ""
+            return f"{kind or 'Recurrence'} of {name}"
+        return f"{self.get_status_display()}: {name}"

@@ -5,4 +5,18 @@ from patients import views
 app_name = "nurse"
 urlpatterns = [
     path("", views.nurse_home, name="home"),
+    path("patients/new/", views.patient_create, name="patient_create"),
+    path("patients/<int:pk>/", views.patient_detail, name="patient"),
+    path("patients/<int:pk>/edit/", views.patient_edit, name="patient_edit"),
+    path("patients/<int:pk>/delete/", views.patient_delete, name="patient_delete"),
+    path("patients/<int:pk>/invite/", views.patient_invite, name="patient_invite"),
+    path("patients/<int:pk>/diagnoses/new/", views.diagnosis_create, name="diagnosis_create"),
+    path("diagnoses/<int:pk>/edit/", views.diagnosis_edit, name="diagnosis_edit"),
+    path("diagnoses/<int:pk>/delete/", views.diagnosis_delete, name="diagnosis_delete"),
+    path("diagnoses/<int:pk>/treatments/new/", views.treatment_create, name="treatment_create"),
+    path("diagnoses/<int:pk>/status/new/", views.status_event_create, name="status_create"),
+    path("treatments/<int:pk>/edit/", views.treatment_edit, name="treatment_edit"),
+    path("treatments/<int:pk>/delete/", views.treatment_delete, name="treatment_delete"),
+    path("status/<int:pk>/edit/", views.status_event_edit, name="status_edit"),
+    path("status/<int:pk>/delete/", views.status_event_delete, name="status_delete"),
 ]

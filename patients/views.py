@@ -1,15 +1,335 @@
-from django.shortcuts import get_object_or_404, render
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
 
-from patients.models import Patient
+from patients import selectors, services
+from patients.forms import (
+    CaseloadFilterForm,
+    DiagnosisForm,
+    PatientForm,
+    StatusEventForm,
+    TreatmentForm,
+)
+from patients.models import CancerDiagnosis, DiseaseStatusEvent, Treatment
 from survivorship.roles import Role, role_required
+
+PAGE_SIZE = 25
+CASELOAD_DEFAULTS = {"scope": "mine", "q": "", "cancer_type": "", "status": "", "sort": "name"}
+
+
+def _caseload_filters(request) -> dict:
+    """Read the filters; unknown values fall back to defaults with a message, never a 500."""
+    form = CaseloadFilterForm(request.GET or None)
+    if not request.GET:
+        return form, dict(CASELOAD_DEFAULTS)
+    if form.is_valid():
+        values = {
+            key: form.cleaned_data.get(key) or default for key, default in CASELOAD_DEFAULTS.items()
+        }
+        return form, values
+    values = dict(CASELOAD_DEFAULTS)
+    for key in CASELOAD_DEFAULTS:
+        if key not in form.errors and form.cleaned_data.get(key):
+            values[key] = form.cleaned_data[key]
+    messages.warning(
+        request,
+        "Some filters were not recognised and were reset: " + ", ".join(sorted(form.errors)) + ".",
+    )
+    return CaseloadFilterForm(initial=values), values
 
 
 @role_required(Role.NURSE)
 def nurse_home(request):
-    return render(request, "patients/nurse_home.html")
+    form, filters = _caseload_filters(request)
+    patients = selectors.caseload(
+        user=request.user,
+        scope=filters["scope"],
+        search=filters["q"],
+        cancer_type=filters["cancer_type"],
+        status=filters["status"],
+        sort=filters["sort"],
+    )
+    page = Paginator(patients, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "patients/caseload.html",
+        {
+            "form": form,
+            "filters": filters,
+            "page": page,
+            "query": query.urlencode(),
+            "scopes": selectors.SCOPES,
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@role_required(Role.NURSE)
+def patient_detail(request, pk):
+    patient = selectors.patient_get(user=request.user, pk=pk)
+    today = timezone.localdate()
+    context = {"patient": patient, "today": today, "age": patient.age_on(today)}
+    context.update(selectors.patient_timeline(patient=patient))
+    return render(request, "patients/patient_detail.html", context)
+
+
+def _form_page(request, *, form, title, patient, cancel_url, **extra):
+    context = {"form": form, "title": title, "patient": patient, "cancel_url": cancel_url}
+    context.update(extra)
+    return render(request, "patients/form.html", context, status=400 if form.errors else 200)
+
+
+def _saved(request, patient, text):
+    messages.success(request, text)
+    return redirect("nurse:patient", pk=patient.pk)
+
+
+@role_required(Role.NURSE)
+def patient_create(request):
+    form = PatientForm(request.POST or None, initial={"primary_nurse": request.user})
+    if request.method == "POST" and form.is_valid():
+        patient = services.patient_create(
+            data=form.cleaned_data, care_team=[*form.cleaned_data["care_team"], request.user]
+        )
+        return _saved(request, patient, f"{patient.full_name} was added.")
+    return _form_page(
+        request, form=form, title="New patient", patient=None, cancel_url=reverse("nurse:home")
+    )
+
+
+@role_required(Role.NURSE)
+def patient_edit(request, pk):
+    patient = selectors.patient_get(user=request.user, pk=pk)
+    form = PatientForm(request.POST or None, instance=patient)
+    if request.method == "POST" and form.is_valid():
+        services.patient_update(
+            patient=patient, data=form.cleaned_data, care_team=form.cleaned_data["care_team"]
+        )
+        return _saved(request, patient, "The patient's details were saved.")
+    return _form_page(
+        request,
+        form=form,
+        title=f"Edit {patient.full_name}",
+        patient=patient,
+        cancel_url=reverse("nurse:patient", args=[patient.pk]),
+    )
+
+
+def _confirm_delete(request, *, obj, patient, description, delete, done_url):
+    if request.method == "POST":
+        delete()
+        messages.success(request, f"{description} was deleted. It is kept in the record's history.")
+        return redirect(done_url)
+    return render(
+        request,
+        "patients/confirm_delete.html",
+        {"object": obj, "patient": patient, "description": description},
+    )
+
+
+@role_required(Role.NURSE)
+def patient_delete(request, pk):
+    patient = selectors.patient_get(user=request.user, pk=pk)
+    return _confirm_delete(
+        request,
+        obj=patient,
+        patient=patient,
+        description=f"The record of {patient.full_name} ({patient.medical_record_number})",
+        delete=lambda: services.patient_delete(patient=patient),
+        done_url=reverse("nurse:home"),
+    )
+
+
+@role_required(Role.NURSE)
+def diagnosis_create(request, pk):
+    patient = selectors.patient_get(user=request.user, pk=pk)
+    form = DiagnosisForm(request.POST or None, instance=CancerDiagnosis(patient=patient))
+    if request.method == "POST" and form.is_valid():
+        services.diagnosis_save(diagnosis=form.instance)
+        return _saved(request, patient, "The diagnosis was added.")
+    return _form_page(
+        request,
+        form=form,
+        title="Add a diagnosis",
+        patient=patient,
+        cancel_url=reverse("nurse:patient", args=[patient.pk]),
+    )
+
+
+@role_required(Role.NURSE)
+def diagnosis_edit(request, pk):
+    diagnosis = selectors.diagnosis_get(user=request.user, pk=pk)
+    patient = diagnosis.patient
+    form = DiagnosisForm(request.POST or None, instance=diagnosis)
+    if request.method == "POST" and form.is_valid():
+        services.diagnosis_save(diagnosis=form.instance)
+        return _saved(request, patient, "The diagnosis was saved.")
+    return _form_page(
+        request,
+        form=form,
+        title="Edit diagnosis",
+        patient=patient,
+        cancel_url=reverse("nurse:patient", args=[patient.pk]),
+    )
+
+
+@role_required(Role.NURSE)
+def diagnosis_delete(request, pk):
+    diagnosis = selectors.diagnosis_get(user=request.user, pk=pk)
+    return _confirm_delete(
+        request,
+        obj=diagnosis,
+        patient=diagnosis.patient,
+        description=f"The diagnosis of {diagnosis.cancer_name} ({diagnosis.diagnosed_on:%Y-%m-%d})"
+        " with its treatments and status events",
+        delete=lambda: services.record_delete(record=diagnosis),
+        done_url=reverse("nurse:patient", args=[diagnosis.patient_id]),
+    )
+
+
+@role_required(Role.NURSE)
+def treatment_create(request, pk):
+    diagnosis = selectors.diagnosis_get(user=request.user, pk=pk)
+    form = TreatmentForm(request.POST or None, instance=Treatment(diagnosis=diagnosis))
+    if request.method == "POST" and form.is_valid():
+        services.treatment_save(treatment=form.instance)
+        return _saved(request, diagnosis.patient, "The treatment was added.")
+    return _form_page(
+        request,
+        form=form,
+        title=f"Add a treatment for {diagnosis.cancer_name}",
+        patient=diagnosis.patient,
+        cancel_url=reverse("nurse:patient", args=[diagnosis.patient_id]),
+    )
+
+
+@role_required(Role.NURSE)
+def treatment_edit(request, pk):
+    treatment = selectors.treatment_get(user=request.user, pk=pk)
+    patient = treatment.diagnosis.patient
+    form = TreatmentForm(request.POST or None, instance=treatment)
+    if request.method == "POST" and form.is_valid():
+        services.treatment_save(treatment=form.instance)
+        return _saved(request, patient, "The treatment was saved.")
+    return _form_page(
+        request,
+        form=form,
+        title="Edit treatment",
+        patient=patient,
+        cancel_url=reverse("nurse:patient", args=[patient.pk]),
+    )
+
+
+@role_required(Role.NURSE)
+def treatment_delete(request, pk):
+    treatment = selectors.treatment_get(user=request.user, pk=pk)
+    patient = treatment.diagnosis.patient
+    return _confirm_delete(
+        request,
+        obj=treatment,
+        patient=patient,
+        description=f"The treatment '{treatment}'",
+        delete=lambda: services.record_delete(record=treatment),
+        done_url=reverse("nurse:patient", args=[patient.pk]),
+    )
+
+
+def _status_event_page(request, *, diagnosis, event):
+    initial = {}
+    if event.pk:
+        initial = {
+            "event_date": event.event_date,
+            "reported_status": services.RETURN if event.suggested_status else event.status,
+            "recurrence_type": event.recurrence_type,
+            "site": event.site,
+            "restage": event.restage,
+            "note": event.note,
+            "override_status": event.status if event.overridden else "",
+            "override_note": event.override_note,
+        }
+    form = StatusEventForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        event.event_date = data["event_date"]
+        event.recurrence_type = data["recurrence_type"]
+        event.site = data["site"]
+        event.restage = data["restage"]
+        event.note = data["note"]
+        try:
+            saved = services.status_event_record(
+                event=event,
+                reported_status=data["reported_status"],
+                override_status=data["override_status"],
+                override_note=data["override_note"],
+                by=request.user,
+            )
+        except ValidationError as error:
+            form.add_model_errors(error)
+        else:
+            text = f"Recorded: {saved.title}."
+            if saved.classification_reason:
+                text += f" Classification: {saved.classification_reason}."
+            return _saved(request, diagnosis.patient, text)
+    return _form_page(
+        request,
+        form=form,
+        title=f"{'Edit' if event.pk else 'Record'} disease status: {diagnosis.cancer_name}",
+        patient=diagnosis.patient,
+        cancel_url=reverse("nurse:patient", args=[diagnosis.patient_id]),
+        diagnosis=diagnosis,
+        status_history=diagnosis.status_events.exclude(pk=event.pk).order_by("-event_date"),
+    )
+
+
+@role_required(Role.NURSE)
+def status_event_create(request, pk):
+    diagnosis = selectors.diagnosis_get(user=request.user, pk=pk)
+    return _status_event_page(
+        request, diagnosis=diagnosis, event=DiseaseStatusEvent(diagnosis=diagnosis)
+    )
+
+
+@role_required(Role.NURSE)
+def status_event_edit(request, pk):
+    event = selectors.status_event_get(user=request.user, pk=pk)
+    return _status_event_page(request, diagnosis=event.diagnosis, event=event)
+
+
+@role_required(Role.NURSE)
+def status_event_delete(request, pk):
+    event = selectors.status_event_get(user=request.user, pk=pk)
+    patient = event.diagnosis.patient
+    return _confirm_delete(
+        request,
+        obj=event,
+        patient=patient,
+        description=f"The status event '{event}'",
+        delete=lambda: services.record_delete(record=event),
+        done_url=reverse("nurse:patient", args=[patient.pk]),
+    )
+
+
+@role_required(Role.NURSE)
+@require_POST
+def patient_invite(request, pk):
+    patient = selectors.patient_get(user=request.user, pk=pk)
+    invitation = services.patient_invite(patient=patient, base_url=request.build_absolute_uri("/"))
+    return render(
+        request,
+        "patients/invitation.html",
+        {"patient": patient, "invitation": invitation},
+    )
 
 
 @role_required(Role.PATIENT)
 def portal_home(request):
-    patient = get_object_or_404(Patient, user=request.user)
-    return render(request, "patients/portal_home.html", {"patient": patient})
+    patient = selectors.patients_for(request.user).get()
+    context = {"patient": patient}
+    context.update(selectors.patient_timeline(patient=patient))
+    return render(request, "patients/portal_home.html", context)

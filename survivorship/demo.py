@@ -1,8 +1,40 @@
-"""Demo accounts and data for `make run` and screenshots. Never used in production."""
+"""Demo accounts and data for `make run` and screenshots. Never used in production.
+
+The caseload is fictional: every record number starts with ``DEMO-``, every email address
+is at example.org and every US mobile number is in the 555 range. Dates are relative to
+today, so the demo looks the same whenever it is loaded: treatments that ended from a
+few months to about six years ago, a distant recurrence of breast cancer, a lung cancer
+that came back too soon to be called a recurrence, a second primary cancer.
+
+Everything goes through the patient services, so the same validation and the same
+recurrence-or-progression classification run as when a nurse types it in.
+
+Running the seed again changes nothing: patients are found by record number, and a
+patient's history is written only while the record has no diagnosis yet (which also
+fills in the two patients that older versions of this seed created with just a name).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass
 
 from django.contrib.auth.models import Group, User
+from django.utils import timezone
 
-from patients.models import Patient
+from patients import services
+from patients.choices import (
+    CancerType,
+    DiseaseStatus,
+    Intent,
+    Laterality,
+    Modality,
+    RecurrenceType,
+    ReminderChannel,
+    Sex,
+)
+from patients.models import CancerDiagnosis, DiseaseStatusEvent, Patient, Treatment
 from survivorship.roles import GROUP_NAMES, Role
 
 DEFAULT_PASSWORD = "survivorship-demo"  # noqa: S105 - documented demo password
@@ -17,6 +49,515 @@ PATIENTS = (
     ("demo-patient2", "James", "Carter", "DEMO-0002"),
 )
 
+NURSE = "demo-nurse"
+NURSE2 = "demo-nurse2"
+NED = DiseaseStatus.NED
+RETURN = services.RETURN
+
+
+# --- The caseload, declared. Dates are "months ago"; None means still ongoing. ---------
+
+
+@dataclass(frozen=True)
+class Tx:
+    modality: str
+    started: int
+    ended: int | None
+    notes: str = ""
+    side_effects: str = ""
+    intent: str = Intent.CURATIVE
+
+
+@dataclass(frozen=True)
+class Event:
+    months_ago: int
+    status: str  # a DiseaseStatus value, or RETURN to let the service classify it
+    note: str = ""
+    site: str = ""
+    recurrence_type: str = ""
+    restage: str = ""
+
+
+@dataclass(frozen=True)
+class Dx:
+    cancer_type: str
+    histology: str
+    diagnosed: int
+    stage: str = ""
+    tnm: tuple[str, str, str] = ("", "", "")
+    laterality: str = Laterality.NOT_APPLICABLE
+    second_primary: bool = False
+    treatments: tuple[Tx, ...] = ()
+    events: tuple[Event, ...] = ()
+
+
+@dataclass(frozen=True)
+class Person:
+    mrn: str
+    given: str
+    family: str
+    sex: str
+    age: int
+    birthday: tuple[int, int]  # (month, day)
+    nurse: str
+    time_zone: str
+    diagnoses: tuple[Dx, ...]  # oldest first: a second primary needs the earlier one saved
+    shared: bool = False  # the other demo nurse is on the care team too
+    email: bool = True
+    mobile: str = ""
+    channel: str = ReminderChannel.EMAIL
+    language: str = "en"
+    consent: bool = True
+
+
+# fmt: off
+CASELOAD = (
+    # --- Nora Navigator (demo-nurse) ---------------------------------------------------
+    Person(
+        "DEMO-0001", "Maria", "Lopez", Sex.FEMALE, 52, (3, 14), NURSE, "America/New_York",
+        mobile="+15555550101",
+        diagnoses=(
+            Dx(
+                CancerType.BREAST, "Invasive ductal carcinoma, triple negative", 34, "IIA",
+                ("2", "0", "0"), Laterality.LEFT,
+                treatments=(
+                    Tx(Modality.SURGERY, 33, 33, "Lumpectomy and sentinel lymph node biopsy."),
+                    Tx(
+                        Modality.CHEMOTHERAPY, 32, 28, "Four months of chemotherapy.",
+                        "Tingling in fingers and toes; tiredness.",
+                    ),
+                    Tx(
+                        Modality.RADIATION, 27, 24, "Radiation to the left breast.",
+                        "Some tightness of the skin on the left breast.",
+                    ),
+                ),
+                events=(Event(23, NED, "Clear mammogram and exam after treatment."),),
+            ),
+        ),
+    ),
+    Person(
+        "DEMO-0003", "Helen", "Brooks", Sex.FEMALE, 64, (9, 2), NURSE, "America/New_York",
+        shared=True, mobile="+15555550103", channel=ReminderChannel.SMS,
+        diagnoses=(
+            Dx(
+                CancerType.BREAST, "Invasive lobular carcinoma, hormone receptor positive", 80,
+                "IIB", ("2", "1", "0"), Laterality.RIGHT,
+                treatments=(
+                    Tx(Modality.SURGERY, 79, 79, "Mastectomy and lymph node removal."),
+                    Tx(Modality.CHEMOTHERAPY, 78, 74, side_effects="Tiredness."),
+                    Tx(Modality.RADIATION, 73, 71, "Radiation to the chest wall."),
+                    Tx(
+                        Modality.HORMONE, 71, 4, "Daily hormone tablets.",
+                        "Stiff and aching joints.",
+                    ),
+                    Tx(
+                        Modality.TARGETED, 3, None, "Hormone therapy with a targeted tablet.",
+                        intent=Intent.PALLIATIVE,
+                    ),
+                ),
+                events=(
+                    Event(70, NED, "No sign of cancer on the scans after treatment."),
+                    Event(
+                        4, RETURN, "New back pain; the bone scan shows spots in the spine.",
+                        site="bone (spine and pelvis)", recurrence_type=RecurrenceType.DISTANT,
+                        restage="rIV",
+                    ),
+                ),
+            ),
+        ),
+    ),
+    Person(
+        "DEMO-0004", "Robert", "Nguyen", Sex.MALE, 67, (11, 23), NURSE, "America/Los_Angeles",
+        mobile="+15555550104", language="vi",
+        diagnoses=(
+            Dx(
+                CancerType.LUNG, "Adenocarcinoma", 16, "IIIA", ("2", "2", "0"), Laterality.RIGHT,
+                treatments=(
+                    Tx(
+                        Modality.CHEMOTHERAPY, 15, 12, "Chemotherapy given with radiation.",
+                        "Tiredness.",
+                    ),
+                    Tx(
+                        Modality.RADIATION, 15, 12, "Radiation to the chest.",
+                        "Short of breath on stairs.",
+                    ),
+                    Tx(Modality.IMMUNOTHERAPY, 11, 3, "Immunotherapy after chemoradiation."),
+                    Tx(
+                        Modality.TARGETED, 2, None, "Daily targeted tablets.",
+                        intent=Intent.PALLIATIVE,
+                    ),
+                ),
+                events=(
+                    Event(11, DiseaseStatus.PARTIAL_RESPONSE, "The tumour has more than halved."),
+                    Event(8, NED, "The scan shows no active cancer."),
+                    Event(
+                        3, RETURN, "New spots in both lungs and the adrenal gland.",
+                        site="both lungs and the left adrenal gland", restage="rIVB",
+                    ),
+                ),
+            ),
+        ),
+    ),
+    Person(
+        "DEMO-0005", "George", "Whitfield", Sex.MALE, 71, (5, 30), NURSE, "Europe/London",
+        mobile="+447700900105", channel=ReminderChannel.SMS,
+        diagnoses=(
+            Dx(
+                CancerType.PROSTATE, "Adenocarcinoma, Gleason score 7", 42, "IIB",
+                ("2b", "0", "0"),
+                treatments=(
+                    Tx(
+                        Modality.HORMONE, 41, 35, "Six months of hormone injections.",
+                        "Hot flushes; tiredness.",
+                    ),
+                    Tx(
+                        Modality.RADIATION, 39, 37, "Radiation to the prostate.",
+                        "Needing to pass urine more often.",
+                    ),
+                ),
+                events=(Event(34, NED, "PSA blood test back to a very low level."),),
+            ),
+        ),
+    ),
+    Person(
+        "DEMO-0006", "Priya", "Raman", Sex.FEMALE, 45, (1, 8), NURSE, "America/Los_Angeles",
+        diagnoses=(
+            Dx(
+                CancerType.MELANOMA, "Superficial spreading melanoma", 17, "IIIB",
+                ("2b", "1a", "0"),
+                treatments=(
+                    Tx(
+                        Modality.SURGERY, 16, 16,
+                        "Wide excision on the left calf and sentinel lymph node biopsy.",
+                    ),
+                    Tx(
+                        Modality.IMMUNOTHERAPY, 15, 3, "A year of immunotherapy after surgery.",
+                        "Underactive thyroid, now on a daily tablet; tiredness.",
+                    ),
+                ),
+                events=(Event(3, NED, "Clear scans at the end of immunotherapy."),),
+            ),
+        ),
+    ),
+    Person(
+        "DEMO-0007", "Thomas", "Byrne", Sex.MALE, 58, (7, 19), NURSE, "America/Chicago",
+        shared=True, mobile="+15555550107",
+        diagnoses=(
+            Dx(
+                CancerType.HEAD_NECK, "Squamous cell carcinoma of the tonsil (HPV positive)", 24,
+                "I", ("2", "1", "0"),
+                treatments=(
+                    Tx(
+                        Modality.CHEMOTHERAPY, 23, 21, "Weekly chemotherapy with radiation.",
+                        "Ringing in the ears.",
+                    ),
+                    Tx(
+                        Modality.RADIATION, 23, 21, "Seven weeks of radiation to the throat.",
+                        "Dry mouth; changes in taste.",
+                    ),
+                ),
+                events=(Event(18, NED, "Clear PET scan three months after treatment."),),
+            ),
+        ),
+    ),
+    Person(
+        "DEMO-0008", "Aisha", "Bello", Sex.FEMALE, 31, (12, 5), NURSE, "Europe/London",
+        diagnoses=(
+            Dx(
+                CancerType.HODGKIN_LYMPHOMA, "Classical Hodgkin lymphoma, nodular sclerosis", 56,
+                "IIA",
+                treatments=(
+                    Tx(
+                        Modality.CHEMOTHERAPY, 55, 49, "Six months of chemotherapy.",
+                        "Tiredness; trouble concentrating.",
+                    ),
+                    Tx(Modality.RADIATION, 48, 47, "Radiation to the neck and chest nodes."),
+                ),
+                events=(Event(46, NED, "Complete remission on the PET scan."),),
+            ),
+        ),
+    ),
+    Person(
+        "DEMO-0009", "Walter", "Kim", Sex.MALE, 62, (4, 27), NURSE, "America/Denver",
+        consent=False,
+        diagnoses=(
+            Dx(
+                CancerType.COLORECTAL, "Adenocarcinoma of the colon with liver metastases", 14,
+                "IVA", ("3", "1", "1a"),
+                treatments=(
+                    Tx(
+                        Modality.CHEMOTHERAPY, 13, 7, "Chemotherapy every two weeks.",
+                        "Tingling in fingers and toes.", Intent.PALLIATIVE,
+                    ),
+                    Tx(
+                        Modality.CHEMOTHERAPY, 6, None, "Maintenance chemotherapy tablets.",
+                        intent=Intent.PALLIATIVE,
+                    ),
+                ),
+                events=(
+                    Event(
+                        9, DiseaseStatus.PARTIAL_RESPONSE,
+                        "The liver spots are less than half their size.",
+                    ),
+                    Event(2, DiseaseStatus.STABLE, "No change on the latest scan."),
+                ),
+            ),
+        ),
+    ),
+    # --- Sam Okafor (demo-nurse2) ------------------------------------------------------
+    Person(
+        "DEMO-0002", "James", "Carter", Sex.MALE, 60, (6, 11), NURSE2, "America/New_York",
+        mobile="+15555550102",
+        diagnoses=(
+            Dx(
+                CancerType.COLORECTAL, "Adenocarcinoma of the sigmoid colon", 22, "IIIB",
+                ("3", "1b", "0"),
+                treatments=(
+                    Tx(Modality.SURGERY, 21, 21, "Removal of part of the colon."),
+                    Tx(
+                        Modality.CHEMOTHERAPY, 20, 14, "Six months of chemotherapy.",
+                        "Tingling in fingers and toes; tiredness.",
+                    ),
+                ),
+                events=(Event(13, NED, "CT scan and CEA blood test clear."),),
+            ),
+        ),
+    ),
+    Person(
+        "DEMO-0010", "Eleanor", "Price", Sex.FEMALE, 57, (8, 16), NURSE2, "Europe/London",
+        shared=True,
+        diagnoses=(
+            Dx(
+                CancerType.HODGKIN_LYMPHOMA, "Classical Hodgkin lymphoma", 380, "IIA",
+                treatments=(
+                    Tx(Modality.CHEMOTHERAPY, 379, 374, "Chemotherapy."),
+                    Tx(
+                        Modality.RADIATION, 373, 372, "Radiation to the chest.",
+                        "Underactive thyroid, on a daily tablet.",
+                    ),
+                ),
+                events=(Event(371, NED, "Complete remission."),),
+            ),
+            Dx(
+                CancerType.BREAST, "Invasive ductal carcinoma, hormone receptor positive", 20,
+                "IA", ("1c", "0", "0"), Laterality.LEFT, second_primary=True,
+                treatments=(
+                    Tx(Modality.SURGERY, 19, 19, "Mastectomy."),
+                    Tx(
+                        Modality.HORMONE, 18, None, "Daily hormone tablets for five years.",
+                        "Hot flushes.",
+                    ),
+                ),
+                events=(Event(17, NED, "No sign of cancer after surgery."),),
+            ),
+        ),
+    ),
+    Person(
+        "DEMO-0011", "Daniel", "Fischer", Sex.MALE, 68, (2, 3), NURSE2, "Europe/Berlin",
+        language="de",
+        diagnoses=(
+            Dx(
+                CancerType.PROSTATE, "Adenocarcinoma, Gleason score 6", 66, "I",
+                ("1c", "0", "0"),
+                treatments=(
+                    Tx(
+                        Modality.SURGERY, 64, 64, "Removal of the prostate.",
+                        "Some leaking of urine when coughing.",
+                    ),
+                ),
+                events=(Event(62, NED, "PSA undetectable after surgery."),),
+            ),
+        ),
+    ),
+    Person(
+        "DEMO-0012", "Rosa", "Martins", Sex.FEMALE, 41, (10, 9), NURSE2, "America/Sao_Paulo",
+        language="pt", email=False, channel=ReminderChannel.PORTAL, consent=False,
+        diagnoses=(
+            Dx(
+                CancerType.CERVICAL, "Squamous cell carcinoma", 15, "IIB", ("2b", "0", "0"),
+                treatments=(
+                    Tx(
+                        Modality.CHEMOTHERAPY, 14, 13, "Weekly chemotherapy with radiation.",
+                        "Tiredness.",
+                    ),
+                    Tx(
+                        Modality.RADIATION, 14, 12, "External radiation and brachytherapy.",
+                        "Loose bowels now and then.",
+                    ),
+                ),
+                events=(Event(9, NED, "No sign of cancer on the MRI."),),
+            ),
+        ),
+    ),
+    Person(
+        "DEMO-0013", "Kevin", "O'Hara", Sex.MALE, 38, (3, 28), NURSE2, "America/Chicago",
+        mobile="+15555550113", channel=ReminderChannel.SMS,
+        diagnoses=(
+            Dx(
+                CancerType.MELANOMA, "Nodular melanoma", 13, "IIA", ("3a", "0", "0"),
+                treatments=(
+                    Tx(Modality.SURGERY, 12, 12, "Wide excision on the upper back."),
+                ),
+                events=(Event(11, NED, "Clear skin check and scan."),),
+            ),
+        ),
+    ),
+    Person(
+        "DEMO-0014", "Grace", "Achebe", Sex.FEMALE, 73, (6, 21), NURSE2, "America/New_York",
+        diagnoses=(
+            Dx(
+                CancerType.LUNG, "Adenocarcinoma", 38, "IA", ("1b", "0", "0"), Laterality.LEFT,
+                treatments=(
+                    Tx(
+                        Modality.SURGERY, 37, 37, "Removal of the lower lobe of the left lung.",
+                        "Short of breath when walking uphill.",
+                    ),
+                ),
+                events=(Event(36, NED, "No sign of cancer on the CT scan."),),
+            ),
+        ),
+    ),
+    Person(
+        "DEMO-0015", "Samuel", "Levy", Sex.MALE, 66, (9, 29), NURSE2, "America/Los_Angeles",
+        mobile="+15555550115",
+        diagnoses=(
+            Dx(
+                CancerType.HEAD_NECK, "Squamous cell carcinoma of the larynx", 75, "II",
+                ("2", "0", "0"),
+                treatments=(
+                    Tx(
+                        Modality.RADIATION, 74, 72, "Radiation to the voice box.",
+                        "Hoarse voice; dry mouth.",
+                    ),
+                ),
+                events=(Event(69, NED, "Clear scope and scan."),),
+            ),
+        ),
+    ),
+)
+# fmt: on
+
+
+# --- Writing it --------------------------------------------------------------------------
+
+
+def _months_ago(today: dt.date, months: int) -> dt.date:
+    total = today.year * 12 + (today.month - 1) - months
+    year, month = divmod(total, 12)
+    month += 1
+    return dt.date(year, month, min(today.day, calendar.monthrange(year, month)[1]))
+
+
+def _born(today: dt.date, person: Person) -> dt.date:
+    month, day = person.birthday
+    return dt.date(today.year - person.age, month, day)
+
+
+def _patient_data(person: Person, nurses: dict[str, User], today: dt.date) -> dict:
+    consent_at = None
+    if person.consent:
+        # Consent was given when the patient joined the clinic, after the latest diagnosis.
+        joined = _months_ago(today, person.diagnoses[-1].diagnosed) + dt.timedelta(days=14)
+        consent_at = dt.datetime.combine(min(joined, today), dt.time(10), tzinfo=dt.UTC)
+    handle = f"{person.given}.{person.family}".lower().replace("'", "")
+    return {
+        "medical_record_number": person.mrn,
+        "given_name": person.given,
+        "family_name": person.family,
+        "date_of_birth": _born(today, person),
+        "sex": person.sex,
+        "email": f"{handle}@example.org" if person.email else "",
+        "mobile_phone": person.mobile,
+        "preferred_channel": person.channel,
+        "time_zone": person.time_zone,
+        "preferred_language": person.language,
+        "primary_nurse": nurses[person.nurse],
+        "reminder_consent_at": consent_at,
+        "active": True,
+    }
+
+
+def _care_team(person: Person, nurses: dict[str, User]) -> list[User]:
+    if not person.shared:
+        return [nurses[person.nurse]]
+    return [nurses[NURSE], nurses[NURSE2]]
+
+
+def _write_history(patient: Patient, person: Person, by: User, today: dt.date) -> None:
+    for dx in person.diagnoses:
+        diagnosis = services.diagnosis_save(
+            diagnosis=CancerDiagnosis(
+                patient=patient,
+                cancer_type=dx.cancer_type,
+                histology=dx.histology,
+                laterality=dx.laterality,
+                diagnosed_on=_months_ago(today, dx.diagnosed),
+                stage_group=dx.stage,
+                stage_t=dx.tnm[0],
+                stage_n=dx.tnm[1],
+                stage_m=dx.tnm[2],
+                second_primary=dx.second_primary,
+            )
+        )
+        for tx in dx.treatments:
+            services.treatment_save(
+                treatment=Treatment(
+                    diagnosis=diagnosis,
+                    modality=tx.modality,
+                    intent=tx.intent,
+                    started_on=_months_ago(today, tx.started),
+                    ended_on=None if tx.ended is None else _months_ago(today, tx.ended),
+                    notes=tx.notes,
+                    lasting_side_effects=tx.side_effects,
+                )
+            )
+        # In date order: a return of disease is classified from the events before it.
+        for event in sorted(dx.events, key=lambda item: -item.months_ago):
+            services.status_event_record(
+                event=DiseaseStatusEvent(
+                    diagnosis=diagnosis,
+                    event_date=_months_ago(today, event.months_ago),
+                    site=event.site,
+                    recurrence_type=event.recurrence_type,
+                    restage=event.restage,
+                    note=event.note,
+                ),
+                reported_status=event.status,
+                by=by,
+            )
+
+
+def seed_caseload(*, nurses: dict[str, User]) -> list[Patient]:
+    """Create the demo patients that are missing, and the history of those that have none."""
+    today = timezone.localdate()
+    existing = {
+        patient.medical_record_number: patient
+        for patient in Patient.objects.filter(
+            medical_record_number__in=[person.mrn for person in CASELOAD]
+        )
+    }
+    with_history = set(
+        CancerDiagnosis.objects.filter(patient__in=existing.values()).values_list(
+            "patient_id", flat=True
+        )
+    )
+    patients = []
+    for person in CASELOAD:
+        patient = existing.get(person.mrn)
+        if patient is not None and patient.pk in with_history:
+            patients.append(patient)
+            continue
+        data = _patient_data(person, nurses, today)
+        team = _care_team(person, nurses)
+        if patient is None:
+            patient = services.patient_create(data=data, care_team=team)
+        else:
+            # Made by an older seed with just a name: fill it in.
+            patient = services.patient_update(patient=patient, data=data, care_team=team)
+        _write_history(patient, person, nurses[person.nurse], today)
+        patients.append(patient)
+    return patients
+
 
 def _user(username: str, first: str, last: str, password: str) -> User:
     user, _ = User.objects.get_or_create(username=username)
@@ -30,19 +571,24 @@ def _user(username: str, first: str, last: str, password: str) -> User:
 def seed(*, password: str) -> list[tuple[str, str]]:
     groups = {role: Group.objects.get_or_create(name=name)[0] for role, name in GROUP_NAMES.items()}
     accounts = []
+    staff = {}
     for username, first, last, role in STAFF:
         user = _user(username, first, last, password)
         user.is_staff = user.is_superuser = role == Role.ADMINISTRATOR
         user.save()
         user.groups.add(groups[role])
+        staff[username] = user
         accounts.append((username, role.value))
+    patients = {
+        patient.medical_record_number: patient
+        for patient in seed_caseload(nurses={NURSE: staff[NURSE], NURSE2: staff[NURSE2]})
+    }
     for username, first, last, mrn in PATIENTS:
         user = _user(username, first, last, password)
         user.save()
-        patient, _ = Patient.objects.get_or_create(
-            medical_record_number=mrn, defaults={"given_name": first, "family_name": last}
-        )
-        patient.user = user
-        patient.save()
+        patient = patients[mrn]
+        if patient.user_id != user.pk:
+            patient.user = user
+            patient.save(update_fields=["user", "updated_at"])
         accounts.append((username, Role.PATIENT.value))
     return accounts

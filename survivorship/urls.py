@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, reverse_lazy
 
 from survivorship import views
 from survivorship.forms import LoginForm
@@ -19,6 +19,21 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", public(auth_views.LogoutView.as_view()), name="logout"),
+    # The one-time "choose your password" link of a portal invitation.
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        public(
+            auth_views.PasswordResetConfirmView.as_view(
+                success_url=reverse_lazy("password_reset_complete")
+            )
+        ),
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/reset/done/",
+        public(auth_views.PasswordResetCompleteView.as_view()),
+        name="password_reset_complete",
+    ),
     path("nurse/", include("patients.urls_nurse")),
     path("portal/", include("patients.urls_portal")),
     path("dashboard/", include("followup.urls_dashboard")),

@@ -44,6 +44,7 @@ class WorkerProcess:
 
     def env(self) -> dict[str, str]:
         env = os.environ.copy()
+        env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         env["DJANGO_SETTINGS_MODULE"] = "survivorship.settings_test"
         env["DATABASE_URL"] = database_url_for_children()
         env["VAR_DIR"] = str(settings.VAR_DIR)

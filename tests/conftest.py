@@ -4,6 +4,7 @@ from django.contrib.auth.models import Group, User
 from patients.models import Patient
 from survivorship.roles import GROUP_NAMES, Role
 from tests import services
+from tests.factories import make_helen
 
 pytest_plugins = ["tests.celery_worker"]
 
@@ -72,3 +73,14 @@ def personas(nurse, administrator, patient_user):
         "nurse": nurse,
         "administrator": administrator,
     }
+
+
+@pytest.fixture
+def helen(nurse):
+    """Helen Marsh: breast cancer, treated in 2022, then no evidence of disease."""
+    return make_helen(nurse)
+
+
+@pytest.fixture
+def diagnosis(helen):
+    return helen.diagnoses.get()

@@ -13,7 +13,8 @@ ARTIFACTS = Path(os.environ.get("ARTIFACTS_DIR", settings.BASE_DIR / "artifacts"
 def browser():
     # Playwright's sync API runs an event loop in this thread; Django's ORM, used by the
     # test itself, refuses to run beside one unless told it is safe (it is: no concurrency).
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -33,6 +34,10 @@ def browser():
         print(f"\n[e2e] Chromium {browser.version} via Playwright at {CHROMIUM}")
         yield browser
         browser.close()
+    if previous is None:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture

@@ -1,8 +1,12 @@
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
-from patients.models import Patient
+from patients.choices import DiseaseStatus
+from patients.models import CancerDiagnosis, DiseaseStatusEvent, Patient, Treatment
 from survivorship.roles import Role, roles_of
 
 DEMO_USERS = {
@@ -43,3 +47,116 @@ def test_it_refuses_to_run_with_production_settings(db, settings):
     with pytest.raises(CommandError, match="production"):
         call_command("seed_demo")
     assert not User.objects.exists()
+
+
+def _counts():
+    return {
+        "patients": Patient.objects.count(),
+        "diagnoses": CancerDiagnosis.objects.count(),
+        "treatments": Treatment.objects.count(),
+        "events": DiseaseStatusEvent.objects.count(),
+        "patient history": Patient.history.count(),
+        "event history": DiseaseStatusEvent.history.count(),
+    }
+
+
+def test_it_creates_a_caseload_of_at_least_twelve_patients_across_six_cancer_types(db):
+    call_command("seed_demo")
+    assert Patient.objects.count() >= 12
+    types = set(CancerDiagnosis.objects.values_list("cancer_type", flat=True))
+    assert len(types) >= 6
+    assert Treatment.objects.exclude(lasting_side_effects="").exists()
+    assert not Patient.objects.filter(diagnoses=None).exists()
+    assert set(Patient.objects.values_list("medical_record_number", flat=True)) >= {
+        "DEMO-0001",
+        "DEMO-0002",
+    }
+
+
+def test_it_links_the_demo_patient_accounts_to_their_records(db):
+    call_command("seed_demo")
+    assert User.objects.get(username="demo-patient").patient.full_name == "Maria Lopez"
+    assert User.objects.get(username="demo-patient2").patient.medical_record_number == "DEMO-0002"
+
+
+def test_it_spreads_the_caseload_over_both_nurses_and_shares_a_few(db):
+    call_command("seed_demo")
+    nurse, nurse2 = (
+        User.objects.get(username="demo-nurse"),
+        User.objects.get(username="demo-nurse2"),
+    )
+    mine = set(Patient.objects.for_user(nurse))
+    theirs = set(Patient.objects.for_user(nurse2))
+    assert Patient.objects.filter(primary_nurse=nurse).count() >= 6
+    assert Patient.objects.filter(primary_nurse=nurse2).count() >= 5
+    assert mine & theirs
+    assert theirs - mine, "a patient outside demo-nurse's care team shows the 404 rule"
+
+
+def test_it_records_a_recurrence_and_a_progression_classified_from_the_history(db):
+    call_command("seed_demo")
+    recurrence = DiseaseStatusEvent.objects.get(status=DiseaseStatus.RECURRENCE)
+    assert "recurrence" in recurrence.classification_reason
+    assert recurrence.suggested_status == DiseaseStatus.RECURRENCE
+    assert recurrence.recurrence_type == "distant"
+    assert recurrence.restage.startswith("r")
+    assert recurrence.diagnosis.cancer_type == "breast"
+    assert recurrence.recorded_by.username in {"demo-nurse", "demo-nurse2"}
+    progression = DiseaseStatusEvent.objects.get(status=DiseaseStatus.PROGRESSION)
+    assert "progression" in progression.classification_reason
+    assert progression.suggested_status == DiseaseStatus.PROGRESSION
+    statuses = set(DiseaseStatusEvent.objects.values_list("status", flat=True))
+    assert {DiseaseStatus.NED, DiseaseStatus.PARTIAL_RESPONSE, DiseaseStatus.STABLE} <= statuses
+
+
+def test_it_includes_a_second_primary_cancer(db):
+    call_command("seed_demo")
+    second = CancerDiagnosis.objects.get(second_primary=True)
+    earlier = second.patient.diagnoses.exclude(pk=second.pk).get()
+    assert earlier.diagnosed_on < second.diagnosed_on
+    assert earlier.cancer_type != second.cancer_type
+
+
+def test_it_has_a_breast_cancer_survivor_whose_curative_treatment_ended_about_two_years_ago(db):
+    call_command("seed_demo")
+    maria = Patient.objects.get(medical_record_number="DEMO-0001")
+    diagnosis = maria.diagnoses.get()
+    assert diagnosis.cancer_type == "breast"
+    treatments = diagnosis.treatments.all()
+    assert all(t.intent == "curative" and t.ended_on for t in treatments)
+    ended = max(t.ended_on for t in treatments)
+    assert 700 <= (timezone.localdate() - ended).days <= 760
+
+
+def test_it_dates_everything_relative_to_today(db):
+    call_command("seed_demo")
+    today = timezone.localdate()
+    ends = [t.ended_on for t in Treatment.objects.exclude(ended_on=None)]
+    assert max(ends) >= today - timedelta(days=130)
+    assert min(e for e in ends if e.year > today.year - 10) <= today - timedelta(days=5 * 365)
+    assert max(DiseaseStatusEvent.objects.values_list("event_date", flat=True)) <= today
+
+
+def test_running_it_twice_changes_nothing(db):
+    call_command("seed_demo")
+    counts = _counts()
+    call_command("seed_demo")
+    assert _counts() == counts
+
+
+def test_it_fills_in_the_history_of_patients_made_by_the_older_seed(db):
+    user = User.objects.create_user(username="demo-patient")
+    Patient.objects.create(
+        medical_record_number="DEMO-0001", given_name="Maria", family_name="Lopez", user=user
+    )
+    Patient.objects.create(
+        medical_record_number="DEMO-0002", given_name="James", family_name="Carter"
+    )
+    call_command("seed_demo")
+    maria = Patient.objects.get(medical_record_number="DEMO-0001")
+    assert maria.user == user
+    assert maria.primary_nurse.username == "demo-nurse"
+    assert maria.diagnoses.count() == 1
+    james = Patient.objects.get(medical_record_number="DEMO-0002")
+    assert james.user.username == "demo-patient2"
+    assert james.diagnoses.get().status_events.exists()

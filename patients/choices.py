@@ -1,0 +1,89 @@
+from django.db import models
+
+
+class CancerType(models.TextChoices):
+    BREAST = "breast", "Breast"
+    COLORECTAL = "colorectal", "Colorectal"
+    LUNG = "lung", "Lung"
+    PROSTATE = "prostate", "Prostate"
+    MELANOMA = "melanoma", "Melanoma"
+    HEAD_NECK = "head_neck", "Head & neck"
+    CERVICAL = "cervical", "Cervical"
+    ENDOMETRIAL = "endometrial", "Endometrial"
+    OVARIAN = "ovarian", "Ovarian"
+    BLADDER = "bladder", "Bladder"
+    KIDNEY = "kidney", "Kidney"
+    THYROID = "thyroid", "Thyroid"
+    HODGKIN_LYMPHOMA = "hodgkin_lymphoma", "Hodgkin lymphoma"
+    NON_HODGKIN_LYMPHOMA = "non_hodgkin_lymphoma", "Non-Hodgkin lymphoma"
+    LEUKEMIA = "leukemia", "Leukemia"
+    OTHER = "other", "Other"
+
+
+# Paired organs, where left/right means something.
+LATERAL_CANCER_TYPES = {CancerType.BREAST, CancerType.LUNG, CancerType.KIDNEY, CancerType.OVARIAN}
+
+
+class Laterality(models.TextChoices):
+    NOT_APPLICABLE = "", "Not applicable"
+    LEFT = "left", "Left"
+    RIGHT = "right", "Right"
+    BILATERAL = "bilateral", "Both sides"
+
+
+class Sex(models.TextChoices):
+    FEMALE = "female", "Female"
+    MALE = "male", "Male"
+    INTERSEX = "intersex", "Intersex"
+    UNKNOWN = "unknown", "Not recorded"
+
+
+class ReminderChannel(models.TextChoices):
+    EMAIL = "email", "Email"
+    SMS = "sms", "Text message (SMS)"
+    PORTAL = "portal", "Portal only"
+
+
+class Modality(models.TextChoices):
+    SURGERY = "surgery", "Surgery"
+    CHEMOTHERAPY = "chemotherapy", "Chemotherapy"
+    RADIATION = "radiation", "Radiation therapy"
+    HORMONE = "hormone", "Hormone therapy"
+    IMMUNOTHERAPY = "immunotherapy", "Immunotherapy"
+    TARGETED = "targeted", "Targeted therapy"
+    STEM_CELL = "stem_cell", "Stem cell transplant"
+    OTHER = "other", "Other"
+
+
+class Intent(models.TextChoices):
+    CURATIVE = "curative", "Curative"
+    PALLIATIVE = "palliative", "Palliative"
+
+
+class DiseaseStatus(models.TextChoices):
+    NED = "ned", "No evidence of disease / complete response"
+    PARTIAL_RESPONSE = "partial_response", "Partial response"
+    STABLE = "stable", "Stable (controlled)"
+    PROGRESSION = "progression", "Progression"
+    RECURRENCE = "recurrence", "Recurrence"
+
+
+RETURN_OF_DISEASE = {DiseaseStatus.PROGRESSION, DiseaseStatus.RECURRENCE}
+
+
+class RecurrenceType(models.TextChoices):
+    LOCAL = "local", "Local (same place)"
+    REGIONAL = "regional", "Regional (nearby lymph nodes or tissue)"
+    DISTANT = "distant", "Distant (elsewhere in the body)"
+
+
+LANGUAGES = (
+    ("en", "English"),
+    ("es", "Spanish"),
+    ("fr", "French"),
+    ("pt", "Portuguese"),
+    ("zh", "Chinese"),
+    ("ar", "Arabic"),
+    ("vi", "Vietnamese"),
+    ("de", "German"),
+)

@@ -1,0 +1,171 @@
+from django import forms
+from django.contrib.auth.models import User
+
+from patients.choices import LATERAL_CANCER_TYPES, CancerType, DiseaseStatus, RecurrenceType
+from patients.models import CancerDiagnosis, Patient, Treatment, timezone_choices
+from patients.selectors import SCOPES, SORTS
+from patients.services import RETURN
+from survivorship.roles import GROUP_NAMES, Role
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+def nurses():
+    return User.objects.filter(groups__name=GROUP_NAMES[Role.NURSE], is_active=True).order_by(
+        "last_name", "first_name", "username"
+    )
+
+
+class NurseChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.get_full_name() or obj.get_username()
+
+
+class NurseMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return obj.get_full_name() or obj.get_username()
+
+
+class PatientForm(forms.ModelForm):
+    time_zone = forms.ChoiceField(choices=timezone_choices, initial="UTC")
+    primary_nurse = NurseChoiceField(queryset=nurses(), required=False)
+    care_team = NurseMultipleChoiceField(
+        queryset=nurses(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Nurses who may see this record. The primary nurse is always included.",
+    )
+
+    class Meta:
+        model = Patient
+        fields = [
+            "medical_record_number",
+            "given_name",
+            "family_name",
+            "date_of_birth",
+            "sex",
+            "email",
+            "mobile_phone",
+            "preferred_channel",
+            "time_zone",
+            "preferred_language",
+            "primary_nurse",
+            "care_team",
+            "active",
+        ]
+        widgets = {"date_of_birth": DateInput()}
+        error_messages = {
+            "medical_record_number": {
+                "unique": "Another patient already has this record number.",
+            }
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Querysets are evaluated per form, so a nurse added today appears today.
+        self.fields["primary_nurse"].queryset = nurses()
+        self.fields["care_team"].queryset = nurses()
+        self.fields["medical_record_number"].widget.attrs["autocomplete"] = "off"
+
+
+class DiagnosisForm(forms.ModelForm):
+    class Meta:
+        model = CancerDiagnosis
+        fields = [
+            "cancer_type",
+            "diagnosed_on",
+            "histology",
+            "laterality",
+            "stage_group",
+            "stage_t",
+            "stage_n",
+            "stage_m",
+            "second_primary",
+        ]
+        widgets = {"diagnosed_on": DateInput()}
+        help_texts = {
+            "laterality": "Only for "
+            + ", ".join(sorted(CancerType(t).label.lower() for t in LATERAL_CANCER_TYPES))
+            + " cancer.",
+            "stage_group": "For example IIA. A later restage (rIIIB) goes on a status event.",
+        }
+
+
+class TreatmentForm(forms.ModelForm):
+    class Meta:
+        model = Treatment
+        fields = ["modality", "intent", "started_on", "ended_on", "notes", "lasting_side_effects"]
+        widgets = {
+            "started_on": DateInput(),
+            "ended_on": DateInput(),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+            "lasting_side_effects": forms.Textarea(attrs={"rows": 2}),
+        }
+
+
+REPORTED_STATUSES = [
+    (DiseaseStatus.NED.value, DiseaseStatus.NED.label),
+    (DiseaseStatus.PARTIAL_RESPONSE.value, DiseaseStatus.PARTIAL_RESPONSE.label),
+    (DiseaseStatus.STABLE.value, DiseaseStatus.STABLE.label),
+    (RETURN, "The disease has come back (classified as recurrence or progression)"),
+]
+
+
+class StatusEventForm(forms.Form):
+    """Not a ModelForm: a return of disease is classified by the service, not chosen here."""
+
+    event_date = forms.DateField(label="Date", widget=DateInput())
+    reported_status = forms.ChoiceField(label="Status", choices=REPORTED_STATUSES)
+    recurrence_type = forms.ChoiceField(
+        label="Where it came back",
+        choices=[("", "—"), *RecurrenceType.choices],
+        required=False,
+        help_text="Needed when the record shows a recurrence.",
+    )
+    site = forms.CharField(max_length=120, required=False, help_text="For example: bone, liver.")
+    restage = forms.CharField(
+        max_length=10, required=False, help_text="Optional, with an r prefix: rIIIB."
+    )
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    override_status = forms.ChoiceField(
+        label="Classification",
+        choices=[
+            ("", "Use the classification from the record (recommended)"),
+            (DiseaseStatus.RECURRENCE.value, "Record as recurrence"),
+            (DiseaseStatus.PROGRESSION.value, "Record as progression"),
+        ],
+        required=False,
+    )
+    override_note = forms.CharField(
+        label="Reason for overriding",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+    )
+
+    # Model validation errors arrive keyed by model field; show them on these fields.
+    FIELD_FOR_MODEL_ERROR = {"status": "reported_status", "suggested_status": "override_status"}
+
+    def add_model_errors(self, error) -> None:
+        for field, messages in error.message_dict.items():
+            target = self.FIELD_FOR_MODEL_ERROR.get(field, field)
+            self.add_error(target if target in self.fields else None, messages)
+
+
+class CaseloadFilterForm(forms.Form):
+    scope = forms.ChoiceField(choices=list(SCOPES.items()), required=False)
+    q = forms.CharField(label="Search", max_length=100, required=False)
+    cancer_type = forms.ChoiceField(
+        label="Cancer type", choices=[("", "Any"), *CancerType.choices], required=False
+    )
+    status = forms.ChoiceField(
+        label="Current status", choices=[("", "Any"), *DiseaseStatus.choices], required=False
+    )
+    sort = forms.ChoiceField(choices=[(key, key) for key in SORTS], required=False)
+
+    def clean_q(self):
+        return self.cleaned_data["q"].replace("\x00", "").strip()

@@ -1,0 +1,213 @@
+"""Writes to patient records. Views, the importer and the demo data all come through here.
+
+Validation of single records lives on the models (``clean``) so the admin, the forms and
+the importer share it; these functions add what spans records: classification of a
+return of disease, keeping the primary nurse on the care team, portal invitations.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from patients.choices import RETURN_OF_DISEASE, DiseaseStatus
+from patients.classification import Classification, classify_return
+from patients.models import CancerDiagnosis, DiseaseStatusEvent, Patient, Treatment
+
+PATIENT_FIELDS = (
+    "medical_record_number",
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "sex",
+    "email",
+    "mobile_phone",
+    "preferred_channel",
+    "time_zone",
+    "preferred_language",
+    "primary_nurse",
+    "reminder_consent_at",
+    "active",
+)
+
+
+def _assign(instance, data: dict, fields) -> None:
+    for field in fields:
+        if field in data:
+            setattr(instance, field, data[field])
+
+
+@transaction.atomic
+def patient_create(*, data: dict, care_team=()) -> Patient:
+    patient = Patient()
+    _assign(patient, data, PATIENT_FIELDS)
+    patient.full_clean()
+    patient.save()
+    _set_care_team(patient, care_team)
+    return patient
+
+
+@transaction.atomic
+def patient_update(*, patient: Patient, data: dict, care_team=None) -> Patient:
+    _assign(patient, data, PATIENT_FIELDS)
+    patient.full_clean()
+    patient.save()
+    if care_team is not None:
+        _set_care_team(patient, care_team)
+    elif patient.primary_nurse_id:
+        patient.care_team.add(patient.primary_nurse_id)
+    return patient
+
+
+def _set_care_team(patient: Patient, care_team) -> None:
+    members = {member.pk if hasattr(member, "pk") else member for member in care_team}
+    if patient.primary_nurse_id:
+        # The primary nurse always sees the record: keep them on the team.
+        members.add(patient.primary_nurse_id)
+    patient.care_team.set(members)
+
+
+@transaction.atomic
+def patient_delete(*, patient: Patient) -> None:
+    # django-simple-history keeps a "deleted" history row for the patient and each
+    # diagnosis, treatment and event removed with it.
+    patient.delete()
+
+
+def _save(instance):
+    instance.full_clean()
+    instance.save()
+    return instance
+
+
+def diagnosis_save(*, diagnosis: CancerDiagnosis) -> CancerDiagnosis:
+    return _save(diagnosis)
+
+
+def treatment_save(*, treatment: Treatment) -> Treatment:
+    return _save(treatment)
+
+
+def record_delete(*, record) -> None:
+    record.delete()
+
+
+def classify_for(*, diagnosis: CancerDiagnosis, event_date, exclude_pk=None) -> Classification:
+    events = diagnosis.status_events.exclude(pk=exclude_pk).values_list("event_date", "status")
+    return classify_return(events, event_date)
+
+
+# What a nurse records when the disease has come back: the service decides whether the
+# record supports calling it recurrence or progression.
+RETURN = "return"
+
+
+@transaction.atomic
+def status_event_record(
+    *,
+    event: DiseaseStatusEvent,
+    reported_status: str,
+    override_status: str = "",
+    override_note: str = "",
+    by: User | None = None,
+) -> DiseaseStatusEvent:
+    """Save a status event; a return of disease is classified as recurrence or progression.
+
+    ``reported_status`` is a DiseaseStatus value or ``RETURN``. Recording
+    ``recurrence`` or ``progression`` directly is treated as a return of disease too,
+    so the suggestion and its reason are always kept. ``override_status`` replaces the
+    suggestion and requires ``override_note``.
+    """
+    if reported_status == RETURN or reported_status in RETURN_OF_DISEASE:
+        if not event.event_date:
+            raise ValueError("a return of disease needs its date to be classified")
+        suggestion = classify_for(
+            diagnosis=event.diagnosis, event_date=event.event_date, exclude_pk=event.pk
+        )
+        event.suggested_status = suggestion.status
+        event.classification_reason = suggestion.reason
+        chosen = override_status or (
+            reported_status if reported_status in RETURN_OF_DISEASE else suggestion.status
+        )
+        if chosen != suggestion.status and not (override_note or "").strip():
+            raise ValidationError(
+                {
+                    "override_note": (
+                        f"The record suggests {suggestion.status.label.lower()} "
+                        f"({suggestion.reason}). Add a note to record "
+                        f"{DiseaseStatus(chosen).label.lower()} instead."
+                    )
+                }
+            )
+        event.status = chosen
+        event.override_note = override_note if chosen != suggestion.status else ""
+        if event.status != DiseaseStatus.RECURRENCE:
+            event.recurrence_type = ""
+    else:
+        event.status = reported_status
+        event.suggested_status = ""
+        event.classification_reason = ""
+        event.override_note = ""
+    if by is not None and event.recorded_by_id is None:
+        event.recorded_by = by
+    return _save(event)
+
+
+def portal_username_for(patient: Patient) -> str:
+    return f"patient-{patient.medical_record_number.lower()}"
+
+
+@dataclass(frozen=True)
+class Invitation:
+    user: User
+    set_password_url: str
+    emailed: bool
+
+
+@transaction.atomic
+def patient_invite(*, patient: Patient, base_url: str) -> Invitation:
+    """Create (or reuse) the patient's portal account and a one-time set-password link.
+
+    The link is Django's password-reset token: it stops working once the password is
+    set, and after PASSWORD_RESET_TIMEOUT.
+    """
+    user = patient.user
+    if user is None:
+        user = User(
+            username=portal_username_for(patient),
+            first_name=patient.given_name,
+            last_name=patient.family_name,
+            email=patient.email,
+        )
+        user.set_unusable_password()
+        user.save()
+        patient.user = user
+        patient.save(update_fields=["user", "updated_at"])
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    path = reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": token})
+    url = base_url.rstrip("/") + path
+    emailed = False
+    if patient.email:
+        body = (
+            f"Hello {patient.given_name},\n\n"
+            f"Your care team at {settings.CLINIC_NAME} has set up your survivorship portal.\n"
+            f"Choose your password here (the link works once): {url}\n\n"
+            f"Your username is {user.username}.\n"
+        )
+        transaction.on_commit(
+            lambda: send_mail(
+                "Your survivorship portal", body, None, [patient.email], fail_silently=False
+            )
+        )
+        emailed = True
+    return Invitation(user=user, set_password_url=url, emailed=emailed)

@@ -1,0 +1,46 @@
+"""Named records for tests: the same people in every test that needs them."""
+
+from datetime import date
+
+from patients.choices import CancerType, DiseaseStatus, Intent, Modality
+from patients.models import CancerDiagnosis, DiseaseStatusEvent, Patient, Treatment
+
+
+def make_patient(nurse, mrn="MRN-1001", given="Helen", family="Marsh", **extra) -> Patient:
+    fields = {
+        "medical_record_number": mrn,
+        "given_name": given,
+        "family_name": family,
+        "date_of_birth": date(1965, 4, 12),
+        "email": f"{given.lower()}@example.org",
+        "time_zone": "America/New_York",
+        "primary_nurse": nurse,
+    }
+    fields.update(extra)
+    patient = Patient.objects.create(**fields)
+    if nurse is not None:
+        patient.care_team.add(nurse)
+    return patient
+
+
+def make_helen(nurse) -> Patient:
+    """A breast cancer survivor in nurse's caseload: treated, then clear of disease."""
+    patient = make_patient(nurse)
+    diagnosis = CancerDiagnosis.objects.create(
+        patient=patient,
+        cancer_type=CancerType.BREAST,
+        diagnosed_on=date(2022, 1, 10),
+        stage_group="IIA",
+        laterality="left",
+    )
+    Treatment.objects.create(
+        diagnosis=diagnosis,
+        modality=Modality.SURGERY,
+        intent=Intent.CURATIVE,
+        started_on=date(2022, 2, 1),
+        ended_on=date(2022, 2, 1),
+    )
+    DiseaseStatusEvent.objects.create(
+        diagnosis=diagnosis, event_date=date(2022, 9, 1), status=DiseaseStatus.NED
+    )
+    return patient

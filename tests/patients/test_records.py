@@ -1,0 +1,219 @@
+"""The nurse's forms: create, edit and delete the four kinds of record, with clear errors."""
+
+from datetime import date, timedelta
+
+from django.utils import timezone
+
+from patients.choices import DiseaseStatus
+from patients.models import CancerDiagnosis, DiseaseStatusEvent, Patient, Treatment
+from tests.patients.conftest import make_patient
+
+TOMORROW = (timezone.localdate() + timedelta(days=1)).isoformat()
+
+NEW_PATIENT = {
+    "medical_record_number": "MRN-2001",
+    "given_name": "Tomás",
+    "family_name": "Reyes",
+    "date_of_birth": "1958-06-30",
+    "sex": "male",
+    "email": "tomas@example.org",
+    "mobile_phone": "+14155550123",
+    "preferred_channel": "email",
+    "time_zone": "America/Chicago",
+    "preferred_language": "es",
+    "active": "on",
+}
+
+
+def test_it_creates_a_patient_in_my_caseload(client, nurse):
+    client.force_login(nurse)
+    response = client.post("/nurse/patients/new/", {**NEW_PATIENT, "primary_nurse": nurse.pk})
+    patient = Patient.objects.get(medical_record_number="MRN-2001")
+    assert response["Location"] == f"/nurse/patients/{patient.pk}/"
+    assert patient.primary_nurse == nurse and nurse in patient.care_team.all()
+    assert "Tomás Reyes was added." in client.get(response["Location"]).content.decode()
+
+
+def test_it_explains_every_bad_patient_field_and_keeps_what_was_typed(client, nurse):
+    make_patient(nurse, "MRN-2001")
+    client.force_login(nurse)
+    bad = {
+        **NEW_PATIENT,
+        "date_of_birth": TOMORROW,
+        "email": "not-an-email",
+        "mobile_phone": "555-0123",
+        "time_zone": "Mars/Olympus",
+    }
+    response = client.post("/nurse/patients/new/", bad)
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "Another patient already has this record number." in page
+    assert "Enter a valid email address." in page
+    assert "international form" in page
+    assert "Select a valid choice. Mars/Olympus" in page
+    assert 'value="Tomás"' in page  # nothing typed is lost
+    assert Patient.objects.count() == 1
+
+
+def test_it_refuses_a_future_birth_date(client, nurse):
+    client.force_login(nurse)
+    response = client.post("/nurse/patients/new/", {**NEW_PATIENT, "date_of_birth": TOMORROW})
+    assert "The date of birth cannot be in the future." in response.content.decode()
+
+
+def test_it_asks_for_an_email_when_reminders_go_by_email(client, nurse):
+    client.force_login(nurse)
+    response = client.post("/nurse/patients/new/", {**NEW_PATIENT, "email": ""})
+    assert "Reminders by email need an email address" in response.content.decode()
+
+
+def test_it_edits_a_patient_and_keeps_the_primary_nurse_on_the_care_team(client, nurse, helen):
+    client.force_login(nurse)
+    data = {**NEW_PATIENT, "medical_record_number": helen.medical_record_number}
+    response = client.post(f"/nurse/patients/{helen.pk}/edit/", {**data, "primary_nurse": nurse.pk})
+    assert response.status_code == 302
+    helen.refresh_from_db()
+    assert helen.given_name == "Tomás"
+    assert list(helen.care_team.all()) == [nurse]
+
+
+def test_it_adds_a_diagnosis_and_refuses_one_before_birth_or_in_the_future(client, nurse, helen):
+    client.force_login(nurse)
+    url = f"/nurse/patients/{helen.pk}/diagnoses/new/"
+    before_birth = client.post(url, {"cancer_type": "lung", "diagnosed_on": "1960-01-01"})
+    assert "The diagnosis cannot be before the date of birth." in before_birth.content.decode()
+    future = client.post(url, {"cancer_type": "lung", "diagnosed_on": TOMORROW})
+    assert "cannot be in the future" in future.content.decode()
+    wrong_side = client.post(
+        url, {"cancer_type": "prostate", "diagnosed_on": "2024-01-01", "laterality": "left"}
+    )
+    assert "Left or right does not apply to prostate cancer" in wrong_side.content.decode()
+    good = client.post(
+        url,
+        {"cancer_type": "lung", "diagnosed_on": "2024-05-01", "stage_group": "IB",
+         "second_primary": "on"},
+    )  # fmt: skip
+    assert good.status_code == 302
+    assert helen.diagnoses.filter(cancer_type="lung", second_primary=True).exists()
+
+
+def test_it_refuses_a_second_primary_with_no_earlier_other_cancer(client, nurse, helen):
+    client.force_login(nurse)
+    response = client.post(
+        f"/nurse/patients/{helen.pk}/diagnoses/new/",
+        {"cancer_type": "breast", "diagnosed_on": "2024-05-01", "second_primary": "on"},
+    )
+    assert "no earlier diagnosis of another cancer type" in response.content.decode()
+
+
+def test_it_adds_a_treatment_and_refuses_an_end_before_the_start(client, nurse, diagnosis):
+    client.force_login(nurse)
+    url = f"/nurse/diagnoses/{diagnosis.pk}/treatments/new/"
+    data = {"modality": "chemotherapy", "intent": "curative", "started_on": "2022-03-01"}
+    bad = client.post(url, {**data, "ended_on": "2022-02-01"})
+    assert "The treatment cannot end before it started." in bad.content.decode()
+    good = client.post(url, {**data, "ended_on": "2022-07-01", "lasting_side_effects": "Tiredness"})
+    assert good.status_code == 302
+    assert diagnosis.treatments.filter(modality="chemotherapy", ended_on=date(2022, 7, 1)).exists()
+
+
+def test_it_records_a_return_of_disease_and_shows_the_classification_on_the_timeline(
+    client, nurse, helen, diagnosis
+):
+    client.force_login(nurse)
+    response = client.post(
+        f"/nurse/diagnoses/{diagnosis.pk}/status/new/",
+        {
+            "event_date": "2025-10-01",
+            "reported_status": "return",
+            "recurrence_type": "distant",
+            "site": "bone",
+            "restage": "rIV",
+        },
+    )
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert "Distant recurrence of breast cancer" in page
+    assert "no evidence of disease since 2022-09-01, 37 months: recurrence" in page
+    assert "restaged rIV (stage at diagnosis IIA)" in page
+    assert "Recurrence</span>" in page  # current status badge in the header
+
+
+def test_it_shows_the_override_note_requirement_next_to_the_field(client, nurse, diagnosis):
+    client.force_login(nurse)
+    response = client.post(
+        f"/nurse/diagnoses/{diagnosis.pk}/status/new/",
+        {
+            "event_date": "2023-01-15",
+            "reported_status": "return",
+            "override_status": "recurrence",
+            "recurrence_type": "local",
+        },
+    )
+    assert response.status_code == 400
+    assert "The record suggests progression" in response.content.decode()
+    assert not DiseaseStatusEvent.objects.filter(event_date=date(2023, 1, 15)).exists()
+
+
+def test_it_edits_a_status_event(client, nurse, diagnosis):
+    event = diagnosis.status_events.get()
+    client.force_login(nurse)
+    page = client.get(f"/nurse/status/{event.pk}/edit/")
+    assert page.status_code == 200
+    response = client.post(
+        f"/nurse/status/{event.pk}/edit/",
+        {"event_date": "2022-10-01", "reported_status": "stable"},
+    )
+    assert response.status_code == 302
+    event.refresh_from_db()
+    assert (event.event_date, event.status) == (date(2022, 10, 1), DiseaseStatus.STABLE)
+
+
+def test_it_asks_before_deleting_and_keeps_the_deletion_in_history(client, nurse, diagnosis):
+    treatment = diagnosis.treatments.get()
+    client.force_login(nurse)
+    confirm = client.get(f"/nurse/treatments/{treatment.pk}/delete/")
+    assert "Yes, delete" in confirm.content.decode()
+    assert Treatment.objects.filter(pk=treatment.pk).exists()  # a GET deletes nothing
+    response = client.post(f"/nurse/treatments/{treatment.pk}/delete/")
+    assert not Treatment.objects.filter(pk=treatment.pk).exists()
+    page = client.get(response["Location"]).content.decode()
+    assert "Deleted from this record (1)" in page
+    assert f"deleted by {nurse.get_full_name() or nurse.username}" in page
+    assert Treatment.history.filter(id=treatment.pk, history_type="-").exists()
+
+
+def test_it_deletes_a_whole_patient_record_after_confirmation(client, nurse, helen):
+    client.force_login(nurse)
+    assert "Yes, delete" in client.get(f"/nurse/patients/{helen.pk}/delete/").content.decode()
+    response = client.post(f"/nurse/patients/{helen.pk}/delete/")
+    assert response["Location"] == "/nurse/"
+    assert not Patient.objects.exists()
+    assert Patient.history.filter(id=helen.pk, history_type="-").exists()
+    assert CancerDiagnosis.history.filter(patient_id=helen.pk, history_type="-").exists()
+
+
+def test_it_shows_who_changed_each_record_and_when(client, nurse, helen):
+    client.force_login(nurse)
+    client.post(
+        f"/nurse/patients/{helen.pk}/diagnoses/new/",
+        {"cancer_type": "melanoma", "diagnosed_on": "2023-03-03"},
+    )
+    page = client.get(f"/nurse/patients/{helen.pk}/").content.decode()
+    name = nurse.get_full_name() or nurse.username
+    assert f"Added by {name} on" in page
+
+
+def test_it_puts_the_timeline_newest_first(client, nurse, helen):
+    client.force_login(nurse)
+    entries = client.get(f"/nurse/patients/{helen.pk}/").context["entries"]
+    days = [entry.day for entry in entries]
+    assert days == sorted(days, reverse=True)
+    assert [entry.kind for entry in entries] == ["status", "treatment", "diagnosis"]
+
+
+def test_it_shows_the_patient_header(client, nurse, helen):
+    client.force_login(nurse)
+    page = client.get(f"/nurse/patients/{helen.pk}/").content.decode()
+    assert "Helen Marsh" in page and "MRN-1001" in page
+    assert "No evidence of disease" in page and "born 1965-04-12" in page
