@@ -1,0 +1,323 @@
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from followup import scheduling
+
+
+class ItemKind(models.TextChoices):
+    VISIT = scheduling.KIND_VISIT, "Clinic visit"
+    IMAGING = scheduling.KIND_IMAGING, "Imaging scan"
+    LAB = scheduling.KIND_LAB, "Lab test"
+    PROCEDURE = scheduling.KIND_PROCEDURE, "Procedure"
+
+
+class ImagingModality(models.TextChoices):
+    MAMMOGRAM = "mammogram", "Mammogram"
+    CT = "ct", "CT"
+    LOW_DOSE_CT = "low_dose_ct", "Low-dose CT"
+    MRI = "mri", "MRI"
+    PET_CT = "pet_ct", "PET-CT"
+    ULTRASOUND = "ultrasound", "Ultrasound"
+    XRAY = "xray", "X-ray"
+
+
+class CarePlanTemplate(models.Model):
+    """A guideline follow-up schedule for a cancer type, edited by administrators.
+
+    Every saved change bumps ``version``. A plan copies the rules and warning signs it
+    was built from, so editing a template never rewrites an existing plan.
+    """
+
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=120)
+    cancer_types = models.JSONField(
+        default=list, blank=True, help_text="Cancer type codes this template fits, e.g. breast."
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
+    source = models.CharField(max_length=300, help_text="The guideline this schedule follows.")
+    needs_clinical_review = models.BooleanField(
+        default=False, help_text="Some figures are not yet confirmed against the guideline."
+    )
+    warning_signs = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Type-specific warning signs, added to the general list.",
+    )
+    notes = models.TextField(blank=True, help_text="For nurses: how to apply this template.")
+    active = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        review = " (needs clinical review)" if self.needs_clinical_review else ""
+        return f"{self.name}, version {self.version}{review}"
+
+    def rule_specs(self) -> list[scheduling.RuleSpec]:
+        return [rule.as_spec() for rule in self.rules.all()]
+
+
+class ScheduleRule(models.Model):
+    template = models.ForeignKey(CarePlanTemplate, on_delete=models.CASCADE, related_name="rules")
+    key = models.SlugField(max_length=60, help_text="Stable name; items are matched by it.")
+    kind = models.CharField(max_length=12, choices=ItemKind.choices)
+    label = models.CharField(max_length=120, help_text="What the patient sees, e.g. Mammogram.")
+    modality = models.CharField(max_length=20, choices=ImagingModality.choices, blank=True)
+    lab_test = models.CharField(max_length=40, blank=True, help_text="CBC, CEA, PSA, TSH…")
+    procedure = models.CharField(max_length=60, blank=True, help_text="e.g. colonoscopy")
+    interval_min_months = models.PositiveSmallIntegerField(
+        "every (shortest, months)", validators=[MinValueValidator(1)]
+    )
+    interval_max_months = models.PositiveSmallIntegerField(
+        "up to (longest, months)", validators=[MinValueValidator(1)]
+    )
+    from_month = models.PositiveSmallIntegerField("active after month", default=0)
+    until_month = models.PositiveSmallIntegerField(
+        "until month", null=True, blank=True, help_text="Empty: continues yearly for life."
+    )
+    window_days = models.PositiveSmallIntegerField("due window (days either side)", default=14)
+    instructions = models.TextField("instructions for the patient", blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["template", "key"], name="schedule_rule_unique_key")
+        ]
+
+    def __str__(self):
+        return self.label
+
+    def as_spec(self) -> scheduling.RuleSpec:
+        return scheduling.RuleSpec(
+            key=self.key,
+            kind=self.kind,
+            label=self.label,
+            interval_min_months=self.interval_min_months,
+            interval_max_months=self.interval_max_months,
+            from_month=self.from_month,
+            until_month=self.until_month,
+            window_days=self.window_days,
+            instructions=self.instructions,
+            modality=self.modality,
+            lab_test=self.lab_test,
+            procedure=self.procedure,
+        )
+
+
+class PlanStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    PAUSED = "paused", "Paused"
+    COMPLETED = "completed", "Completed"
+
+
+class CheckInFrequency(models.TextChoices):
+    DEFAULT = "default", "Weekly for the first 6 months, then monthly"
+    WEEKLY = "weekly", "Weekly"
+    FORTNIGHTLY = "fortnightly", "Every two weeks"
+    MONTHLY = "monthly", "Monthly"
+    NONE = "none", "No check-ins"
+
+
+def _new_calendar_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class CarePlanQuerySet(models.QuerySet):
+    def for_user(self, user):
+        from patients.models import Patient
+
+        return self.filter(patient__in=Patient.objects.for_user(user))
+
+
+class CarePlan(models.Model):
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.CASCADE, related_name="care_plans"
+    )
+    diagnosis = models.ForeignKey(
+        "patients.CancerDiagnosis", on_delete=models.CASCADE, related_name="care_plans"
+    )
+    template = models.ForeignKey(CarePlanTemplate, on_delete=models.PROTECT, related_name="plans")
+    template_version = models.PositiveIntegerField()
+    # What the plan was built from, copied so later template edits leave it alone.
+    rules_snapshot = models.JSONField(default=list)
+    warning_signs_snapshot = models.JSONField(default=list)
+    start_date = models.DateField(help_text="Follow-up is counted from this date.")
+    status = models.CharField(max_length=10, choices=PlanStatus.choices, default=PlanStatus.ACTIVE)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_care_plans",
+        verbose_name="owner nurse",
+    )
+    checkin_frequency = models.CharField(
+        "symptom check-ins",
+        max_length=12,
+        choices=CheckInFrequency.choices,
+        default=CheckInFrequency.DEFAULT,
+    )
+    generated_through = models.DateField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at", "rules_snapshot"])
+    objects = CarePlanQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-start_date", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["diagnosis"],
+                condition=Q(status__in=["active", "paused"]),
+                name="careplan_one_open_plan_per_diagnosis",
+            )
+        ]
+
+    def __str__(self):
+        return f"Care plan for {self.diagnosis.cancer_name} from {self.start_date:%Y-%m-%d}"
+
+    def rule_specs(self) -> list[scheduling.RuleSpec]:
+        return [scheduling.RuleSpec(**rule) for rule in self.rules_snapshot]
+
+
+class CalendarFeed(models.Model):
+    """A patient's private calendar subscription: a secret URL, revocable."""
+
+    patient = models.OneToOneField(
+        "patients.Patient", on_delete=models.CASCADE, related_name="calendar_feed"
+    )
+    token = models.CharField(max_length=64, unique=True, default=_new_calendar_token)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"Calendar feed of patient {self.patient_id}"
+
+    def rotate(self) -> None:
+        self.token = _new_calendar_token()
+        self.created_at = timezone.now()
+
+
+class VisitStatus(models.TextChoices):
+    PLANNED = "planned", "Planned"
+    SCHEDULED = "scheduled", "Scheduled"
+    COMPLETED = "completed", "Completed"
+    MISSED = "missed", "Missed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+# Items that still need to happen. Overdue = one of these whose window has ended.
+OPEN_STATUSES = (VisitStatus.PLANNED, VisitStatus.SCHEDULED, VisitStatus.MISSED)
+
+
+class Outcome(models.TextChoices):
+    NED = "ned", "No evidence of disease"
+    MORE_TESTS = "more_tests", "Needs more tests"
+    RECURRENCE_SUSPECTED = "recurrence_suspected", "Recurrence suspected"
+
+
+class FollowUpVisitQuerySet(models.QuerySet):
+    def for_user(self, user):
+        from patients.models import Patient
+
+        return self.filter(patient__in=Patient.objects.for_user(user))
+
+    def open(self):
+        return self.filter(status__in=OPEN_STATUSES)
+
+    def overdue(self, today=None):
+        """Computed in the query, served by the partial index on open items."""
+        today = today or timezone.localdate()
+        return self.open().filter(window_end__lt=today)
+
+    def due_soon(self, today=None, days=30):
+        today = today or timezone.localdate()
+        return self.open().filter(window_end__gte=today, due_date__lte=today + timedelta(days=days))
+
+
+class FollowUpVisit(models.Model):
+    """One item of a follow-up schedule: a clinic visit, scan, lab test or procedure."""
+
+    plan = models.ForeignKey(CarePlan, on_delete=models.CASCADE, related_name="visits")
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.CASCADE, related_name="followup_visits"
+    )
+    rule_key = models.CharField(max_length=60, blank=True, help_text="Empty when added by hand.")
+    sequence = models.PositiveIntegerField(default=0)
+    kind = models.CharField(max_length=12, choices=ItemKind.choices)
+    label = models.CharField(max_length=120)
+    modality = models.CharField(max_length=20, choices=ImagingModality.choices, blank=True)
+    lab_test = models.CharField(max_length=40, blank=True)
+    procedure = models.CharField(max_length=60, blank=True)
+    instructions = models.TextField(blank=True)
+    due_date = models.DateField()
+    window_start = models.DateField()
+    window_end = models.DateField()
+    status = models.CharField(
+        max_length=10, choices=VisitStatus.choices, default=VisitStatus.PLANNED
+    )
+    scheduled_at = models.DateTimeField("appointment", null=True, blank=True)
+    location = models.CharField(max_length=200, blank=True)
+    completed_on = models.DateField(null=True, blank=True)
+    outcome = models.CharField(max_length=24, choices=Outcome.choices, blank=True)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+    objects = FollowUpVisitQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_date", "pk"]
+        constraints = [
+            # Generated items are matched by (rule, sequence): regenerating is idempotent.
+            models.UniqueConstraint(
+                fields=["plan", "rule_key", "sequence"],
+                condition=~Q(rule_key=""),
+                name="visit_unique_generated_item",
+            ),
+            models.CheckConstraint(
+                condition=Q(window_start__lte=models.F("due_date"))
+                & Q(due_date__lte=models.F("window_end")),
+                name="visit_due_inside_window",
+            ),
+        ]
+        indexes = [
+            # Overdue and due-soon lists only look at open items: a partial index keeps
+            # them fast however many completed items accumulate.
+            models.Index(
+                fields=["window_end", "patient"],
+                condition=Q(status__in=["planned", "scheduled", "missed"]),
+                name="visit_open_window_end_idx",
+            ),
+            models.Index(fields=["patient", "due_date"], name="visit_patient_due_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.label} due {self.due_date:%Y-%m-%d}"
+
+    @property
+    def manually_added(self) -> bool:
+        return not self.rule_key
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    def is_overdue(self, today=None) -> bool:
+        return self.is_open and self.window_end < (today or timezone.localdate())
+
+    def days_overdue(self, today=None) -> int:
+        today = today or timezone.localdate()
+        return (today - self.window_end).days if self.is_overdue(today) else 0

@@ -1,0 +1,311 @@
+"""Writes to care plans and follow-up items: the only place their state changes."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date, datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from followup import scheduling
+from followup.models import (
+    OPEN_STATUSES,
+    CalendarFeed,
+    CarePlan,
+    CarePlanTemplate,
+    FollowUpVisit,
+    Outcome,
+    PlanStatus,
+    VisitStatus,
+)
+from patients.choices import Intent
+
+
+def default_start_date(diagnosis) -> date | None:
+    """End of the last curative treatment of the diagnosis, if any has ended."""
+    ends = [
+        t.ended_on
+        for t in diagnosis.treatments.all()
+        if t.intent == Intent.CURATIVE and t.ended_on is not None
+    ]
+    return max(ends) if ends else None
+
+
+def validate_start_date(*, diagnosis, start_date: date) -> None:
+    if start_date < diagnosis.diagnosed_on:
+        raise ValidationError(
+            {
+                "start_date": (
+                    "Follow-up cannot start before the diagnosis "
+                    f"({diagnosis.diagnosed_on:%Y-%m-%d})."
+                )
+            }
+        )
+
+
+def preview_schedule(*, rules, start_date: date, today: date | None = None):
+    today = today or timezone.localdate()
+    return scheduling.generate_schedule(
+        rules, start_date, scheduling.horizon_end(start_date, today)
+    )
+
+
+def _snapshot(template: CarePlanTemplate) -> list[dict]:
+    return [asdict(spec) for spec in template.rule_specs()]
+
+
+def _visit_from(plan: CarePlan, item: scheduling.PlannedItem) -> FollowUpVisit:
+    return FollowUpVisit(
+        plan=plan,
+        patient_id=plan.patient_id,
+        rule_key=item.rule_key,
+        sequence=item.sequence,
+        kind=item.kind,
+        label=item.label,
+        modality=item.modality,
+        lab_test=item.lab_test,
+        procedure=item.procedure,
+        instructions=item.instructions,
+        due_date=item.due_date,
+        window_start=item.window_start,
+        window_end=item.window_end,
+    )
+
+
+@transaction.atomic
+def careplan_create(
+    *,
+    diagnosis,
+    template: CarePlanTemplate,
+    start_date: date,
+    owner=None,
+    checkin_frequency: str = "default",
+    today: date | None = None,
+) -> CarePlan:
+    validate_start_date(diagnosis=diagnosis, start_date=start_date)
+    if diagnosis.care_plans.filter(status__in=[PlanStatus.ACTIVE, PlanStatus.PAUSED]).exists():
+        raise ValidationError(
+            "This diagnosis already has an open care plan: edit it, or complete it first."
+        )
+    plan = CarePlan.objects.create(
+        patient_id=diagnosis.patient_id,
+        diagnosis=diagnosis,
+        template=template,
+        template_version=template.version,
+        rules_snapshot=_snapshot(template),
+        warning_signs_snapshot=list(template.warning_signs),
+        start_date=start_date,
+        owner=owner,
+        checkin_frequency=checkin_frequency,
+    )
+    careplan_generate(plan=plan, today=today)
+    return plan
+
+
+@transaction.atomic
+def careplan_generate(*, plan: CarePlan, today: date | None = None) -> dict[str, int]:
+    """Bring the plan's generated items in line with its rules and start date.
+
+    Idempotent. Items are matched by (rule, sequence): a generated item that is still
+    only *planned* gets the new dates; one that is scheduled, completed, missed or
+    cancelled is left exactly as it is, as are items added by hand; planned items the
+    rules no longer produce are removed; missing ones are created in bulk.
+    """
+    today = today or timezone.localdate()
+    horizon = scheduling.horizon_end(plan.start_date, today)
+    target = {
+        (item.rule_key, item.sequence): item
+        for item in scheduling.generate_schedule(plan.rule_specs(), plan.start_date, horizon)
+    }
+    existing = {
+        (visit.rule_key, visit.sequence): visit
+        for visit in plan.visits.exclude(rule_key="").select_for_update()
+    }
+    to_create, to_update, to_delete = [], [], []
+    for key, item in target.items():
+        visit = existing.get(key)
+        if visit is None:
+            to_create.append(_visit_from(plan, item))
+        elif visit.status == VisitStatus.PLANNED:
+            fresh = _visit_from(plan, item)
+            fields = ("kind", "label", "modality", "lab_test", "procedure", "instructions",
+                      "due_date", "window_start", "window_end")  # fmt: skip
+            if any(getattr(visit, f) != getattr(fresh, f) for f in fields):
+                for field in fields:
+                    setattr(visit, field, getattr(fresh, field))
+                to_update.append(visit)
+    for key, visit in existing.items():
+        if key not in target and visit.status == VisitStatus.PLANNED:
+            to_delete.append(visit.pk)
+    FollowUpVisit.objects.bulk_create(to_create, batch_size=1000)
+    if to_update:
+        FollowUpVisit.objects.bulk_update(
+            to_update,
+            ["kind", "label", "modality", "lab_test", "procedure", "instructions",
+             "due_date", "window_start", "window_end"],
+            batch_size=500,
+        )  # fmt: skip
+    if to_delete:
+        FollowUpVisit.objects.filter(pk__in=to_delete).delete()
+    if plan.generated_through != horizon:
+        plan.generated_through = horizon
+        plan.save(update_fields=["generated_through"])
+    return {"created": len(to_create), "updated": len(to_update), "deleted": len(to_delete)}
+
+
+@transaction.atomic
+def careplan_update(
+    *,
+    plan: CarePlan,
+    start_date: date,
+    template: CarePlanTemplate,
+    status: str,
+    owner,
+    checkin_frequency: str,
+    today: date | None = None,
+) -> CarePlan:
+    validate_start_date(diagnosis=plan.diagnosis, start_date=start_date)
+    regenerate = start_date != plan.start_date or template.pk != plan.template_id
+    if template.pk != plan.template_id:
+        plan.template = template
+        plan.template_version = template.version
+        plan.rules_snapshot = _snapshot(template)
+        plan.warning_signs_snapshot = list(template.warning_signs)
+    plan.start_date = start_date
+    plan.status = status
+    plan.owner = owner
+    plan.checkin_frequency = checkin_frequency
+    plan.save()
+    if regenerate:
+        careplan_generate(plan=plan, today=today)
+    return plan
+
+
+def careplan_extend_all(*, today: date | None = None) -> int:
+    """Keep a rolling year of items on active plans past year 5 (run daily by beat)."""
+    today = today or timezone.localdate()
+    extended = 0
+    plans = CarePlan.objects.filter(status=PlanStatus.ACTIVE).only("pk")
+    for plan_id in plans.values_list("pk", flat=True).iterator():
+        with transaction.atomic():
+            plan = CarePlan.objects.select_for_update().get(pk=plan_id)
+            if plan.generated_through and plan.generated_through >= scheduling.horizon_end(
+                plan.start_date, today
+            ):
+                continue
+            extended += careplan_generate(plan=plan, today=today)["created"]
+    return extended
+
+
+# --- Follow-up items ---------------------------------------------------------------------
+
+
+def _require_open(visit: FollowUpVisit) -> None:
+    if visit.status not in OPEN_STATUSES:
+        raise ValidationError(
+            f"This item is already {visit.get_status_display().lower()}; reopen it first."
+        )
+
+
+@transaction.atomic
+def visit_add(
+    *,
+    plan: CarePlan,
+    kind: str,
+    label: str,
+    due_date: date,
+    window_days: int = 14,
+    instructions: str = "",
+    modality: str = "",
+    lab_test: str = "",
+    procedure: str = "",
+) -> FollowUpVisit:
+    delta = timedelta(days=window_days)
+    visit = FollowUpVisit(
+        plan=plan,
+        patient_id=plan.patient_id,
+        kind=kind,
+        label=label,
+        modality=modality,
+        lab_test=lab_test,
+        procedure=procedure,
+        instructions=instructions,
+        due_date=due_date,
+        window_start=due_date - delta,
+        window_end=due_date + delta,
+    )
+    visit.full_clean()
+    visit.save()
+    return visit
+
+
+@transaction.atomic
+def visit_schedule(*, visit: FollowUpVisit, at: datetime, location: str = "") -> FollowUpVisit:
+    """Book (or re-book) the appointment; the history keeps every earlier booking."""
+    _require_open(visit)
+    visit.status = VisitStatus.SCHEDULED
+    visit.scheduled_at = at
+    visit.location = location
+    visit.save()
+    return visit
+
+
+@transaction.atomic
+def visit_complete(
+    *, visit: FollowUpVisit, completed_on: date, outcome: str, note: str = ""
+) -> FollowUpVisit:
+    _require_open(visit)
+    if completed_on > timezone.localdate():
+        raise ValidationError({"completed_on": "The date it was done cannot be in the future."})
+    if outcome not in Outcome.values:
+        raise ValidationError({"outcome": "Choose an outcome."})
+    visit.status = VisitStatus.COMPLETED
+    visit.completed_on = completed_on
+    visit.outcome = outcome
+    visit.note = note
+    visit.save()
+    return visit
+
+
+@transaction.atomic
+def visit_cancel(*, visit: FollowUpVisit, note: str = "") -> FollowUpVisit:
+    _require_open(visit)
+    visit.status = VisitStatus.CANCELLED
+    if note:
+        visit.note = note
+    visit.save()
+    return visit
+
+
+@transaction.atomic
+def visit_mark_missed(*, visit: FollowUpVisit, note: str = "") -> FollowUpVisit:
+    _require_open(visit)
+    visit.status = VisitStatus.MISSED
+    if note:
+        visit.note = note
+    visit.save()
+    return visit
+
+
+@transaction.atomic
+def visit_reopen(*, visit: FollowUpVisit) -> FollowUpVisit:
+    """Undo a completion, cancellation or missed mark made by mistake."""
+    visit.status = VisitStatus.SCHEDULED if visit.scheduled_at else VisitStatus.PLANNED
+    visit.completed_on = None
+    visit.outcome = ""
+    visit.save()
+    return visit
+
+
+def calendar_feed_for(*, patient) -> CalendarFeed:
+    feed, _ = CalendarFeed.objects.get_or_create(patient=patient)
+    return feed
+
+
+def calendar_feed_revoke(*, patient) -> CalendarFeed:
+    feed = calendar_feed_for(patient=patient)
+    feed.rotate()
+    feed.save()
+    return feed
