@@ -1,8 +1,288 @@
-from django.shortcuts import render
+from urllib.parse import urlencode
 
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+
+from followup import selectors_nurse as selectors
+from followup import services
+from followup.forms import (
+    PlanEditForm,
+    PlanStartForm,
+    VisitAddForm,
+    VisitCompleteForm,
+    VisitNoteForm,
+    VisitScheduleForm,
+)
+from followup.models import Outcome
+from patients import selectors as patient_selectors
 from survivorship.roles import Role, role_required
 
 
 @role_required(Role.ADMINISTRATOR, Role.NURSE)
 def dashboard(request):
     return render(request, "followup/dashboard.html")
+
+
+def _is_htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+# --- Creating a plan: choose, preview, confirm --------------------------------------------
+
+
+@role_required(Role.NURSE)
+def plan_create(request, pk):
+    patient = patient_selectors.patient_get(user=request.user, pk=pk)
+    if not patient.diagnoses.exists():
+        messages.warning(request, "Add a diagnosis first: a care plan follows one diagnosis.")
+        return redirect("nurse:diagnosis_create", pk=patient.pk)
+    data = (
+        request.POST
+        if request.method == "POST"
+        else (request.GET if "template" in request.GET else None)
+    )
+    initial = _plan_initial(request, patient)
+    form = PlanStartForm(data, patient=patient, initial=initial)
+    preview = None
+    if data is not None and form.is_valid():
+        values = form.cleaned_data
+        if request.method == "POST" and request.POST.get("confirm") == "yes":
+            try:
+                plan = services.careplan_create(
+                    diagnosis=values["diagnosis"],
+                    template=values["template"],
+                    start_date=values["start_date"],
+                    owner=values["owner"] or request.user,
+                    checkin_frequency=values["checkin_frequency"],
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(
+                    request,
+                    f"The care plan was created with {plan.visits.count()} follow-up items.",
+                )
+                return redirect("nurse:plan", pk=plan.pk)
+        if not form.errors:
+            preview = services.preview_schedule(
+                rules=values["template"].rule_specs(), start_date=values["start_date"]
+            )
+    return render(
+        request,
+        "followup/plan_create.html",
+        {
+            "patient": patient,
+            "form": form,
+            "preview": preview,
+            "today": timezone.localdate(),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def _plan_initial(request, patient) -> dict:
+    diagnoses = list(patient.diagnoses.prefetch_related("treatments").order_by("-diagnosed_on"))
+    chosen = diagnoses[0]
+    start = services.default_start_date(chosen) or chosen.diagnosed_on
+    return {
+        "diagnosis": chosen,
+        "start_date": start,
+        "owner": patient.primary_nurse or request.user,
+        "checkin_frequency": "default",
+    }
+
+
+# --- The plan page -------------------------------------------------------------------------
+
+
+@role_required(Role.NURSE)
+def plan_detail(request, pk):
+    plan = selectors.plan_get(user=request.user, pk=pk)
+    today = timezone.localdate()
+    return render(
+        request,
+        "followup/plan_detail.html",
+        {
+            "plan": plan,
+            "patient": plan.patient,
+            "visits": selectors.plan_visits(plan=plan),
+            "counts": selectors.plan_counts(plan=plan, today=today),
+            "today": today,
+        },
+    )
+
+
+@role_required(Role.NURSE)
+def plan_edit(request, pk):
+    plan = selectors.plan_get(user=request.user, pk=pk)
+    initial = {
+        "template": plan.template,
+        "start_date": plan.start_date,
+        "status": plan.status,
+        "owner": plan.owner,
+        "checkin_frequency": plan.checkin_frequency,
+    }
+    form = PlanEditForm(request.POST or None, plan=plan, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.careplan_update(plan=plan, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                "The plan was saved. Planned items follow the new dates; scheduled, completed "
+                "and hand-added items were kept.",
+            )
+            return redirect("nurse:plan", pk=plan.pk)
+    return render(
+        request,
+        "followup/plan_form.html",
+        {"form": form, "plan": plan, "patient": plan.patient, "title": "Edit care plan"},
+        status=400 if form.errors else 200,
+    )
+
+
+@role_required(Role.NURSE)
+def plan_print(request, pk):
+    plan = selectors.plan_get(user=request.user, pk=pk)
+    from followup.documents import plan_document
+
+    context = plan_document(plan=plan, today=timezone.localdate())
+    return render(request, "followup/plan_print.html", context)
+
+
+@role_required(Role.NURSE)
+def visit_add(request, pk):
+    plan = selectors.plan_get(user=request.user, pk=pk)
+    form = VisitAddForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.visit_add(plan=plan, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "The item was added to the schedule.")
+            return redirect("nurse:plan", pk=plan.pk)
+    return render(
+        request,
+        "followup/plan_form.html",
+        {"form": form, "plan": plan, "patient": plan.patient, "title": "Add a follow-up item"},
+        status=400 if form.errors else 200,
+    )
+
+
+# --- Follow-up item actions (inline with htmx, full pages without) -------------------------
+
+ACTIONS = {
+    "schedule": (VisitScheduleForm, "Schedule", "Book the appointment"),
+    "complete": (VisitCompleteForm, "Complete", "Record the result"),
+    "cancel": (VisitNoteForm, "Cancel", "Cancel this item"),
+    "missed": (VisitNoteForm, "Mark missed", "Mark as missed"),
+    "reopen": (None, "Reopen", "Reopen this item"),
+}
+
+
+def _perform(action, visit, data):
+    if action == "schedule":
+        return services.visit_schedule(
+            visit=visit, at=data["scheduled_at"], location=data["location"]
+        )
+    if action == "complete":
+        return services.visit_complete(
+            visit=visit,
+            completed_on=data["completed_on"],
+            outcome=data["outcome"],
+            note=data["note"],
+        )
+    if action == "cancel":
+        return services.visit_cancel(visit=visit, note=data["note"])
+    if action == "missed":
+        return services.visit_mark_missed(visit=visit, note=data["note"])
+    return services.visit_reopen(visit=visit)
+
+
+def _initial_for(action, visit) -> dict:
+    today = timezone.localdate()
+    if action == "schedule":
+        return {"scheduled_at": visit.scheduled_at and timezone.localtime(visit.scheduled_at),
+                "location": visit.location}  # fmt: skip
+    if action == "complete":
+        return {"completed_on": today}
+    return {"note": visit.note}
+
+
+def _row(request, visit, status=200):
+    return render(
+        request,
+        "followup/_visit_row.html",
+        {"visit": visit, "today": timezone.localdate()},
+        status=status,
+    )
+
+
+@role_required(Role.NURSE)
+def visit_row(request, pk):
+    visit = selectors.visit_get(user=request.user, pk=pk)
+    if _is_htmx(request):
+        return _row(request, visit)
+    return redirect("nurse:plan", pk=visit.plan_id)
+
+
+@role_required(Role.NURSE)
+def visit_action(request, pk, action):
+    visit = selectors.visit_get(user=request.user, pk=pk)
+    form_class, verb, title = ACTIONS[action]
+    form = None
+    if form_class is not None:
+        data = request.POST if request.method == "POST" else None
+        form = form_class(data, initial=_initial_for(action, visit))
+    if request.method == "POST" and (form is None or form.is_valid()):
+        try:
+            visit = _perform(action, visit, form.cleaned_data if form else {})
+        except ValidationError as error:
+            if form is None:
+                messages.error(request, " ".join(error.messages))
+                return redirect("nurse:plan", pk=visit.plan_id)
+            form.add_error(None, error)
+        else:
+            if action == "complete" and visit.outcome == Outcome.RECURRENCE_SUSPECTED:
+                return _offer_status_event(request, visit)
+            if _is_htmx(request):
+                return _row(request, visit)
+            messages.success(request, f"{visit.label}: {visit.get_status_display().lower()}.")
+            return redirect("nurse:plan", pk=visit.plan_id)
+    context = {"visit": visit, "form": form, "action": action, "verb": verb, "title": title,
+               "today": timezone.localdate()}  # fmt: skip
+    if _is_htmx(request):
+        # htmx swaps only 2xx answers: a form with errors comes back as 200.
+        return render(request, "followup/_visit_row_form.html", context)
+    status = 400 if form is not None and form.errors else 200
+    context.update({"plan": visit.plan, "patient": visit.patient})
+    return render(request, "followup/visit_action.html", context, status=status)
+
+
+def _offer_status_event(request, visit):
+    """A suspected recurrence: go straight to recording the disease status."""
+    query = urlencode(
+        {
+            "event_date": visit.completed_on.isoformat(),
+            "reported_status": "return",
+            "note": f"Found at {visit.label}, {visit.completed_on:%Y-%m-%d}. {visit.note}".strip(),
+        }
+    )
+    url = reverse("nurse:status_create", args=[visit.plan.diagnosis_id]) + "?" + query
+    messages.warning(
+        request,
+        "Recurrence suspected: record the disease status now, so the record shows whether it "
+        "is a recurrence or progression.",
+    )
+    if _is_htmx(request):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)

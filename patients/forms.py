@@ -165,6 +165,7 @@ class CaseloadFilterForm(forms.Form):
     status = forms.ChoiceField(
         label="Current status", choices=[("", "Any"), *DiseaseStatus.choices], required=False
     )
+    overdue = forms.BooleanField(label="Has overdue follow-up", required=False)
     sort = forms.ChoiceField(choices=[(key, key) for key in SORTS], required=False)
 
     def clean_q(self):

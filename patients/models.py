@@ -1,3 +1,4 @@
+import functools
 import zoneinfo
 from datetime import date
 
@@ -6,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -60,8 +62,15 @@ CANCER_NAMES = {
 }
 
 
+@functools.cache
+def time_zone_names() -> frozenset[str]:
+    # available_timezones() scans the tz database on every call (milliseconds each):
+    # read it once per process.
+    return frozenset(zoneinfo.available_timezones())
+
+
 def timezone_choices():
-    return [(name, name) for name in sorted(zoneinfo.available_timezones())]
+    return [(name, name) for name in sorted(time_zone_names())]
 
 
 class PatientQuerySet(models.QuerySet):
@@ -88,6 +97,20 @@ class PatientQuerySet(models.QuerySet):
         if Role.PATIENT in roles:
             return self.filter(user=user)
         return self.none()
+
+    def with_overdue_count(self):
+        """Annotate how many follow-up items of active plans are overdue (window ended)."""
+        from followup.models import FollowUpVisit
+
+        overdue = (
+            FollowUpVisit.objects.filter(patient_id=OuterRef("pk"), plan__status="active")
+            .overdue()
+            .order_by()
+            .values("patient_id")
+            .annotate(n=models.Count("pk"))
+            .values("n")
+        )
+        return self.annotate(overdue_count=Coalesce(models.Subquery(overdue[:1]), 0))
 
     def with_current_status(self):
         """Annotate the status of the latest disease event across all diagnoses."""
@@ -172,7 +195,7 @@ class Patient(models.Model):
                 errors["date_of_birth"] = "The date of birth cannot be in the future."
             elif self.date_of_birth.year < 1900:
                 errors["date_of_birth"] = "Please check the year of birth."
-        if self.time_zone not in zoneinfo.available_timezones():
+        if self.time_zone not in time_zone_names():
             errors["time_zone"] = "Choose a time zone from the list, for example Europe/London."
         if self.preferred_channel == ReminderChannel.EMAIL and not self.email:
             errors["email"] = (
@@ -233,11 +256,13 @@ class CancerDiagnosis(models.Model):
     def clean(self):
         errors = {}
         today = timezone.localdate()
+        # The patient may be attached but not saved yet (the CSV importer validates first).
+        patient = self.patient if self.patient_id else self._state.fields_cache.get("patient")
         if self.diagnosed_on:
             if self.diagnosed_on > today:
                 errors["diagnosed_on"] = "The date of diagnosis cannot be in the future."
-            elif self.patient_id and self.patient.date_of_birth:
-                if self.diagnosed_on < self.patient.date_of_birth:
+            elif patient is not None and patient.date_of_birth:
+                if self.diagnosed_on < patient.date_of_birth:
                     errors["diagnosed_on"] = "The diagnosis cannot be before the date of birth."
         if self.laterality and self.cancer_type not in LATERAL_CANCER_TYPES:
             errors["laterality"] = (

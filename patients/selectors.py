@@ -29,6 +29,8 @@ SORTS = {
     "-age": ("date_of_birth", "pk"),
     "status": ("current_status", "family_name", "pk"),
     "-status": ("-current_status", "family_name", "pk"),
+    "overdue": ("overdue_count", "family_name", "pk"),
+    "-overdue": ("-overdue_count", "family_name", "pk"),
     "updated": ("updated_at", "pk"),
     "-updated": ("-updated_at", "-pk"),
 }
@@ -65,6 +67,7 @@ def caseload(
     search: str = "",
     cancer_type: str = "",
     status: str = "",
+    overdue: bool = False,
     sort: str = "name",
 ) -> QuerySet[Patient]:
     """The nurse's caseload list, in a constant number of queries whatever its length."""
@@ -88,9 +91,11 @@ def caseload(
                 CancerDiagnosis.objects.filter(patient_id=OuterRef("pk"), cancer_type=cancer_type)
             )
         )
-    patients = patients.with_current_status()
+    patients = patients.with_current_status().with_overdue_count()
     if status:
         patients = patients.filter(current_status=status)
+    if overdue:
+        patients = patients.filter(overdue_count__gt=0)
     return (
         patients.select_related("primary_nurse")
         .prefetch_related(
@@ -179,7 +184,16 @@ def patient_timeline(*, patient: Patient) -> dict:
     entries += [
         TimelineEntry(e.event_date, "status", e, changes["status"].get(e.pk)) for e in events
     ]
-    order = {"status": 0, "treatment": 1, "diagnosis": 2}
+    # Follow-up items that have happened (or did not): the schedule on the timeline.
+    from followup.models import FollowUpVisit, VisitStatus
+
+    done = FollowUpVisit.objects.filter(patient=patient).exclude(
+        status__in=[VisitStatus.PLANNED, VisitStatus.SCHEDULED]
+    )
+    entries += [
+        TimelineEntry(visit.completed_on or visit.due_date, "visit", visit, None) for visit in done
+    ]
+    order = {"status": 0, "visit": 1, "treatment": 2, "diagnosis": 3}
     entries.sort(key=lambda entry: (entry.day, -order[entry.kind]), reverse=True)
     return {
         "diagnoses": diagnoses,

@@ -1,5 +1,6 @@
-from django.urls import path
+from django.urls import path, re_path
 
+from followup import views as followup_views
 from patients import views
 
 app_name = "nurse"
@@ -19,4 +20,16 @@ urlpatterns = [
     path("treatments/<int:pk>/delete/", views.treatment_delete, name="treatment_delete"),
     path("status/<int:pk>/edit/", views.status_event_edit, name="status_edit"),
     path("status/<int:pk>/delete/", views.status_event_delete, name="status_delete"),
+    # Care plans and their follow-up items
+    path("patients/<int:pk>/plans/new/", followup_views.plan_create, name="plan_create"),
+    path("plans/<int:pk>/", followup_views.plan_detail, name="plan"),
+    path("plans/<int:pk>/edit/", followup_views.plan_edit, name="plan_edit"),
+    path("plans/<int:pk>/print/", followup_views.plan_print, name="plan_print"),
+    path("plans/<int:pk>/items/new/", followup_views.visit_add, name="visit_add"),
+    path("items/<int:pk>/", followup_views.visit_row, name="visit_row"),
+    re_path(
+        r"^items/(?P<pk>[0-9]+)/(?P<action>schedule|complete|cancel|missed|reopen)/$",
+        followup_views.visit_action,
+        name="visit_action",
+    ),
 ]

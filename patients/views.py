@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from followup import selectors_nurse as followup_selectors
 from patients import selectors, services
 from patients.forms import (
     CaseloadFilterForm,
@@ -18,7 +19,14 @@ from patients.models import CancerDiagnosis, DiseaseStatusEvent, Treatment
 from survivorship.roles import Role, role_required
 
 PAGE_SIZE = 25
-CASELOAD_DEFAULTS = {"scope": "mine", "q": "", "cancer_type": "", "status": "", "sort": "name"}
+CASELOAD_DEFAULTS = {
+    "scope": "mine",
+    "q": "",
+    "cancer_type": "",
+    "status": "",
+    "overdue": False,
+    "sort": "name",
+}
 
 
 def _caseload_filters(request) -> dict:
@@ -51,6 +59,7 @@ def nurse_home(request):
         search=filters["q"],
         cancer_type=filters["cancer_type"],
         status=filters["status"],
+        overdue=filters["overdue"],
         sort=filters["sort"],
     )
     page = Paginator(patients, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -66,6 +75,7 @@ def nurse_home(request):
             "query": query.urlencode(),
             "scopes": selectors.SCOPES,
             "today": timezone.localdate(),
+            "panel": followup_selectors.due_and_overdue(user=request.user),
         },
     )
 
@@ -74,7 +84,13 @@ def nurse_home(request):
 def patient_detail(request, pk):
     patient = selectors.patient_get(user=request.user, pk=pk)
     today = timezone.localdate()
-    context = {"patient": patient, "today": today, "age": patient.age_on(today)}
+    context = {
+        "patient": patient,
+        "today": today,
+        "age": patient.age_on(today),
+        "plans": followup_selectors.patient_plans(patient=patient),
+        "schedule": followup_selectors.patient_schedule(patient=patient, today=today),
+    }
     context.update(selectors.patient_timeline(patient=patient))
     return render(request, "patients/patient_detail.html", context)
 
@@ -252,6 +268,13 @@ def _status_event_page(request, *, diagnosis, event):
             "note": event.note,
             "override_status": event.status if event.overridden else "",
             "override_note": event.override_note,
+        }
+    elif request.method == "GET":
+        # Prefilled when offered after a follow-up found a suspected recurrence.
+        initial = {
+            key: request.GET[key]
+            for key in ("event_date", "reported_status", "note")
+            if key in request.GET
         }
     form = StatusEventForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():

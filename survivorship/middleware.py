@@ -1,3 +1,5 @@
+import zoneinfo
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -40,3 +42,18 @@ class SessionTimeoutMiddleware:
                 if now - last >= ACTIVITY_RESOLUTION_SECONDS or LAST_ACTIVITY not in session:
                     session[LAST_ACTIVITY] = now
         return self.get_response(request)
+
+
+class ClinicTimeZoneMiddleware:
+    """Show and read appointment times in the clinic's time zone (stored in UTC)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.zone = zoneinfo.ZoneInfo(settings.CLINIC_TIME_ZONE)
+
+    def __call__(self, request):
+        timezone.activate(self.zone)
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

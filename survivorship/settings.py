@@ -5,8 +5,11 @@ REDIS_URL switch to PostgreSQL and Redis. DJANGO_ENV=production turns on the har
 settings and refuses to start without a real SECRET_KEY and ALLOWED_HOSTS.
 """
 
+import zoneinfo
 from datetime import timedelta
 from pathlib import Path
+
+from celery.schedules import crontab
 
 from survivorship.env import (
     ConfigError,
@@ -65,6 +68,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "survivorship.middleware.SessionTimeoutMiddleware",
+    "survivorship.middleware.ClinicTimeZoneMiddleware",
     # Records who made each change to a patient's record (django-simple-history).
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -164,6 +168,10 @@ CELERY_BEAT_SCHEDULE = {
     "heartbeat": {
         "task": "survivorship.tasks.heartbeat",
         "schedule": timedelta(seconds=env_int("HEARTBEAT_SECONDS", 60, minimum=5)),
+    },
+    "extend-care-plans": {
+        "task": "followup.tasks.extend_care_plans",
+        "schedule": crontab(hour=2, minute=15),
     },
 }
 # /healthz reports the beat as late when its heartbeat is older than this.
@@ -273,4 +281,8 @@ LOGGING = {
 }
 
 CLINIC_NAME = env_str("CLINIC_NAME") or "Survivorship Clinic"
+# Appointment times are entered and shown in the clinic's own time zone.
+CLINIC_TIME_ZONE = env_str("CLINIC_TIME_ZONE") or "UTC"
+if CLINIC_TIME_ZONE not in zoneinfo.available_timezones():
+    raise ConfigError(f"CLINIC_TIME_ZONE={CLINIC_TIME_ZONE!r} is not an IANA time zone name.")
 CLINIC_PHONE = env_str("CLINIC_PHONE") or "+1 555 0100"

@@ -1,0 +1,148 @@
+from datetime import timedelta
+
+from django import forms
+from django.utils import timezone
+
+from followup.models import CarePlanTemplate, CheckInFrequency, ItemKind, Outcome, PlanStatus
+from patients.forms import DateInput, NurseChoiceField, nurses
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+class TemplateChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        review = " — needs clinical review" if obj.needs_clinical_review else ""
+        return f"{obj.name} (version {obj.version}){review}"
+
+
+def templates_for(diagnosis=None):
+    """Active templates, those matching the diagnosis's cancer type first."""
+    templates = list(CarePlanTemplate.objects.filter(active=True).order_by("name"))
+    if diagnosis is not None:
+        templates.sort(key=lambda t: (diagnosis.cancer_type not in t.cancer_types, t.name))
+    return templates
+
+
+class PlanStartForm(forms.Form):
+    """Step 1 of creating a plan: which diagnosis, which template, from when."""
+
+    diagnosis = forms.ModelChoiceField(queryset=None, empty_label=None)
+    template = TemplateChoiceField(queryset=CarePlanTemplate.objects.none(), empty_label=None)
+    start_date = forms.DateField(
+        widget=DateInput(),
+        help_text="Usually the end of the last curative treatment. A future date is fine.",
+    )
+    owner = NurseChoiceField(queryset=nurses(), required=False, label="Owner nurse")
+    checkin_frequency = forms.ChoiceField(
+        label="Symptom check-ins", choices=CheckInFrequency.choices, initial="default"
+    )
+
+    def __init__(self, *args, patient, **kwargs):
+        super().__init__(*args, **kwargs)
+        diagnoses = patient.diagnoses.order_by("-diagnosed_on")
+        self.fields["diagnosis"].queryset = diagnoses
+        self.fields["diagnosis"].label_from_instance = lambda d: (
+            f"{d.cancer_name.capitalize()}, diagnosed {d.diagnosed_on:%Y-%m-%d}"
+        )
+        self.fields["owner"].queryset = nurses()
+        chosen = self._chosen_diagnosis(diagnoses)
+        ordered = templates_for(chosen)
+        self.fields["template"].queryset = CarePlanTemplate.objects.filter(active=True)
+        self.fields["template"].choices = [
+            (t.pk, self.fields["template"].label_from_instance(t)) for t in ordered
+        ]
+
+    def _chosen_diagnosis(self, diagnoses):
+        key = self.data.get(self.add_prefix("diagnosis")) or self.initial.get("diagnosis")
+        key = getattr(key, "pk", key)
+        for diagnosis in diagnoses:
+            if str(diagnosis.pk) == str(key):
+                return diagnosis
+        return diagnoses[0] if diagnoses else None
+
+    def clean(self):
+        data = super().clean()
+        diagnosis, start = data.get("diagnosis"), data.get("start_date")
+        if diagnosis and start and start < diagnosis.diagnosed_on:
+            self.add_error(
+                "start_date",
+                f"Follow-up cannot start before the diagnosis ({diagnosis.diagnosed_on:%Y-%m-%d}).",
+            )
+        return data
+
+
+class PlanEditForm(forms.Form):
+    template = TemplateChoiceField(queryset=CarePlanTemplate.objects.none(), empty_label=None)
+    start_date = forms.DateField(widget=DateInput())
+    status = forms.ChoiceField(choices=PlanStatus.choices)
+    owner = NurseChoiceField(queryset=nurses(), required=False, label="Owner nurse")
+    checkin_frequency = forms.ChoiceField(
+        label="Symptom check-ins", choices=CheckInFrequency.choices
+    )
+
+    def __init__(self, *args, plan, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["template"].queryset = CarePlanTemplate.objects.filter(active=True) | (
+            CarePlanTemplate.objects.filter(pk=plan.template_id)
+        )
+        self.fields["owner"].queryset = nurses()
+        self.plan = plan
+
+    def clean(self):
+        data = super().clean()
+        start = data.get("start_date")
+        if start and start < self.plan.diagnosis.diagnosed_on:
+            self.add_error(
+                "start_date",
+                "Follow-up cannot start before the diagnosis "
+                f"({self.plan.diagnosis.diagnosed_on:%Y-%m-%d}).",
+            )
+        return data
+
+
+class VisitAddForm(forms.Form):
+    kind = forms.ChoiceField(choices=ItemKind.choices)
+    label = forms.CharField(max_length=120, help_text="What it is, e.g. Chest CT or Clinic visit.")
+    due_date = forms.DateField(widget=DateInput())
+    window_days = forms.IntegerField(
+        min_value=0, max_value=180, initial=14, label="Due window (days either side)"
+    )
+    instructions = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        label="Instructions for the patient",
+    )
+
+
+class VisitScheduleForm(forms.Form):
+    scheduled_at = forms.DateTimeField(label="Appointment (date and time)", widget=DateTimeInput())
+    location = forms.CharField(max_length=200, required=False)
+
+    def clean_scheduled_at(self):
+        value = self.cleaned_data["scheduled_at"]
+        if value < timezone.now() - timedelta(days=1):
+            raise forms.ValidationError(
+                "The appointment is in the past: record it as completed instead."
+            )
+        return value
+
+
+class VisitCompleteForm(forms.Form):
+    completed_on = forms.DateField(label="Done on", widget=DateInput())
+    outcome = forms.ChoiceField(choices=[("", "Choose…"), *Outcome.choices])
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def clean_completed_on(self):
+        value = self.cleaned_data["completed_on"]
+        if value > timezone.localdate():
+            raise forms.ValidationError("The date it was done cannot be in the future.")
+        return value
+
+
+class VisitNoteForm(forms.Form):
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
