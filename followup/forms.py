@@ -121,7 +121,12 @@ class VisitAddForm(forms.Form):
 
 class VisitScheduleForm(forms.Form):
     scheduled_at = forms.DateTimeField(label="Appointment (date and time)", widget=DateTimeInput())
-    location = forms.CharField(max_length=200, required=False)
+    location = forms.CharField(
+        max_length=200,
+        required=False,
+        help_text="Shown to the patient and in their calendar: the place only, e.g. "
+        "'Clinic B, room 2', never a diagnosis.",
+    )
 
     def clean_scheduled_at(self):
         value = self.cleaned_data["scheduled_at"]

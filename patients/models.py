@@ -86,6 +86,7 @@ class PatientQuerySet(models.QuerySet):
         if user is None or not user.is_authenticated:
             return self.none()
         roles = roles_of(user)
+        scope = Q(pk__in=[])
         if Role.NURSE in roles or Role.ADMINISTRATOR in roles:
             if user.has_perm("patients.view_all_patients"):
                 return self.all()
@@ -93,10 +94,11 @@ class PatientQuerySet(models.QuerySet):
                 on_team = Patient.care_team.through.objects.filter(
                     patient_id=OuterRef("pk"), user_id=user.pk
                 )
-                return self.filter(Q(primary_nurse=user) | Exists(on_team))
+                scope |= Q(primary_nurse=user) | Exists(on_team)
         if Role.PATIENT in roles:
-            return self.filter(user=user)
-        return self.none()
+            # A nurse who is also a patient here still sees their own record.
+            scope |= Q(user=user)
+        return self.filter(scope)
 
     def with_overdue_count(self):
         """Annotate how many follow-up items of active plans are overdue (window ended)."""
@@ -166,6 +168,11 @@ class Patient(models.Model):
     )
     reminder_consent_at = models.DateTimeField("consent to reminders given", null=True, blank=True)
     active = models.BooleanField(default=True)
+    contact_problem = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Set when a message could not be delivered; a nurse should fix the contact.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

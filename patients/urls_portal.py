@@ -1,8 +1,12 @@
 from django.urls import path
 
+from followup import views_portal
 from patients import views
 
 app_name = "portal"
 urlpatterns = [
     path("", views.portal_home, name="home"),
+    path("plan/", views_portal.plan, name="plan"),
+    path("calendar.ics", views_portal.calendar_download, name="calendar"),
+    path("calendar/", views_portal.calendar_settings, name="calendar_settings"),
 ]

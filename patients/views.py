@@ -1,12 +1,13 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from followup import selectors_nurse as followup_selectors
+from followup.selectors import upcoming_visits
 from patients import selectors, services
 from patients.forms import (
     CaseloadFilterForm,
@@ -352,7 +353,7 @@ def patient_invite(request, pk):
 
 @role_required(Role.PATIENT)
 def portal_home(request):
-    patient = selectors.patients_for(request.user).get()
-    context = {"patient": patient}
+    patient = get_object_or_404(selectors.patients_for(request.user), user=request.user)
+    context = {"patient": patient, "next_visits": upcoming_visits(patient=patient)}
     context.update(selectors.patient_timeline(patient=patient))
     return render(request, "patients/portal_home.html", context)

@@ -6,7 +6,7 @@ settings and refuses to start without a real SECRET_KEY and ALLOWED_HOSTS.
 """
 
 import zoneinfo
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 
 from celery.schedules import crontab
@@ -228,6 +228,27 @@ if EMAIL_HOST:
 else:
     EMAIL_BACKEND = "survivorship.mail.ConsoleAndFileBackend"
 EMAIL_FILE_PATH = VAR_DIR / "mail"
+
+# --- Reminders ----------------------------------------------------------------------------
+# The public address of the app, for links in messages (they lead to pages behind login).
+SITE_URL = (env_str("SITE_URL") or "http://127.0.0.1:8000").rstrip("/")
+REMINDER_OFFSETS_DAYS = [
+    int(days) for days in env_list("REMINDER_DAYS_BEFORE", ["7", "1"]) if days.isdigit()
+] or [7, 1]
+# A reminder whose moment passed more than this long ago is skipped, not sent late.
+REMINDER_LATE_CUTOFF = timedelta(hours=env_int("REMINDER_LATE_CUTOFF_HOURS", 6, minimum=1))
+REMINDER_MAX_ATTEMPTS = env_int("REMINDER_MAX_ATTEMPTS", 5, minimum=1)
+REMINDER_RETRY_BASE = timedelta(seconds=env_int("REMINDER_RETRY_BASE_SECONDS", 60, minimum=1))
+REMINDER_STUCK_AFTER = timedelta(minutes=env_int("REMINDER_STUCK_MINUTES", 15, minimum=1))
+REMINDER_BATCH_SIZE = env_int("REMINDER_BATCH_SIZE", 50, minimum=1)
+NURSE_DIGEST_TIME = time(7, 30)
+SMS_BACKEND = env_choice("SMS_BACKEND", ("console", "http"), "console")
+SMS_HTTP_URL = env_str("SMS_HTTP_URL")
+SMS_HTTP_USER = env_str("SMS_HTTP_USER")
+SMS_HTTP_TOKEN = env_str("SMS_HTTP_TOKEN")
+SMS_FROM = env_str("SMS_FROM") or "Survivorship"
+if SMS_BACKEND == "http" and not SMS_HTTP_URL:
+    raise ConfigError("SMS_HTTP_URL must be set when SMS_BACKEND=http.")
 
 # --- Internationalisation ---------------------------------------------------------------
 LANGUAGE_CODE = "en"

@@ -37,6 +37,7 @@ urlpatterns = [
     path("nurse/", include("patients.urls_nurse")),
     path("portal/", include("patients.urls_portal")),
     path("dashboard/", include("followup.urls_dashboard")),
+    path("", include("followup.urls_public")),
     path("admin/", admin.site.urls),
 ]
 

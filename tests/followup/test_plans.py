@@ -1,6 +1,6 @@
 """Care plans from the nurse's side: create in two steps, regenerate, run the schedule."""
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest

@@ -2,7 +2,7 @@ import re
 from datetime import date
 
 import pytest
-from django.contrib.auth.models import User, Permission
+from django.contrib.auth.models import Permission, User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -10,8 +10,6 @@ from django.urls import reverse
 from patients.choices import DiseaseStatus, Modality, RecurrenceType
 from patients.importing import COLUMNS
 from patients.models import CancerDiagnosis, DiseaseStatusEvent, Patient, Treatment
-from survivorship.roles import Role
-from tests.conftest import make_staff
 
 IMPORT_URL = "/admin/patients/patient/import/"
 

@@ -1,0 +1,241 @@
+"""Sending what the outbox holds, exactly once.
+
+Each row is claimed with a conditional UPDATE (pending → sending) just before it is
+sent: whichever worker's UPDATE changes the row owns it, so two dispatchers (two beats
+by mistake, a redelivered task) can never both send it. Claiming one row at a time
+means a worker killed mid-batch leaves at most one row per process in doubt: that row
+stays "sending" and is reported to administrators after REMINDER_STUCK_AFTER, never
+resent blindly (at-most-once for the one message whose fate is unknown; exactly once
+for every other). Rows not yet claimed are still "pending" and go out on the next run.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from followup import messages
+from followup.models import (
+    CheckInStatus,
+    DeliveryAttempt,
+    Reminder,
+    ReminderKind,
+    ReminderPreference,
+    ReminderStatus,
+    VisitStatus,
+)
+from followup.reminders import quiet_hours, within_local_day, zone_of
+from followup.transports import PermanentError, TransientError, Transports
+
+logger = logging.getLogger(__name__)
+
+
+def due_ids(*, now: datetime | None = None, limit: int = 5000) -> list[int]:
+    now = now or timezone.now()
+    return list(
+        Reminder.objects.due(now).order_by("send_at", "pk").values_list("pk", flat=True)[:limit]
+    )
+
+
+def enqueue(ids: list[int]) -> int:
+    """Hand due rows to workers in batches. Safe to repeat: sending claims each row."""
+    from followup.tasks import send_reminder_batch
+
+    size = settings.REMINDER_BATCH_SIZE
+    batches = 0
+    for start in range(0, len(ids), size):
+        send_reminder_batch.delay(ids[start : start + size])
+        batches += 1
+    return batches
+
+
+def enqueue_soon(ids: list[int]) -> None:
+    """After commit, try to send now; if the broker is down the next dispatch run will."""
+
+    def publish():
+        try:
+            enqueue(ids)
+        except Exception as exc:  # the outbox row is safe; beat picks it up later
+            logger.warning("could not enqueue reminders now (%s); beat will", type(exc).__name__)
+
+    transaction.on_commit(publish)
+
+
+def dispatch_due(*, now: datetime | None = None) -> int:
+    ids = due_ids(now=now)
+    if ids:
+        enqueue(ids)
+    return len(ids)
+
+
+def send_batch(ids: list[int], *, now: datetime | None = None) -> Counter:
+    results: Counter = Counter()
+    transports = Transports()
+    try:
+        for pk in ids:
+            results[send_one(pk, transports, now=now)] += 1
+    finally:
+        transports.close()
+    return results
+
+
+def _claim(pk: int, now: datetime) -> bool:
+    return bool(
+        Reminder.objects.filter(pk=pk, status=ReminderStatus.PENDING, send_at__lte=now).update(
+            status=ReminderStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1
+        )
+    )
+
+
+def _finish(reminder: Reminder, **fields) -> None:
+    # Only the claimant moves a row out of "sending".
+    Reminder.objects.filter(pk=reminder.pk, status=ReminderStatus.SENDING).update(**fields)
+
+
+def _skip(reminder: Reminder, reason: str) -> str:
+    _finish(reminder, status=ReminderStatus.SKIPPED, skip_reason=reason[:200])
+    return "skipped"
+
+
+def _why_not(reminder: Reminder, now: datetime) -> tuple[str, str] | None:
+    """(status, reason) when this reminder must not go out; None when it may."""
+    if reminder.attempts == 1 and now - reminder.send_at > settings.REMINDER_LATE_CUTOFF:
+        return "skipped", f"too late: it was due at {reminder.send_at:%Y-%m-%d %H:%M} UTC"
+    visit = reminder.visit
+    if visit is not None and (
+        visit.status != VisitStatus.SCHEDULED or reminder.context.get("days_before") is None
+    ):
+        return "cancelled", "the visit is no longer booked"
+    if reminder.checkin is not None and reminder.checkin.status != CheckInStatus.OPEN:
+        return "skipped", "the check-in was already answered"
+    if reminder.recipient_user is not None:
+        if not reminder.recipient_user.is_active or not reminder.recipient_user.email:
+            return "skipped", "the staff member has no active account with an email address"
+        return None
+    patient = reminder.patient
+    if not patient.active:
+        return "skipped", "the patient record is inactive"
+    if patient.reminder_consent_at is None:
+        return "skipped", "no consent to reminders on file"
+    if patient.preferred_channel == "portal":
+        return "skipped", "the patient chose the portal only, no messages"
+    preference = ReminderPreference.objects.filter(patient=patient).first()
+    if preference is not None and not preference.wants(reminder.kind):
+        return "skipped", f"the patient turned off {reminder.get_kind_display().lower()}s"
+    if patient.preferred_channel == "sms" and not patient.mobile_phone:
+        return "skipped", "no mobile number on file"
+    if patient.preferred_channel == "email" and not patient.email:
+        return "skipped", "no email address on file"
+    return None
+
+
+def send_one(pk: int, transports: Transports, *, now: datetime | None = None) -> str:
+    now = now or timezone.now()
+    if not _claim(pk, now):
+        return "not-claimed"
+    reminder = Reminder.objects.select_related("patient", "visit", "checkin", "recipient_user").get(
+        pk=pk
+    )
+    refusal = _why_not(reminder, now)
+    if refusal is not None:
+        status, reason = refusal
+        _finish(reminder, status=status, skip_reason=reason)
+        return status
+    channel = "email"
+    if reminder.patient is not None and reminder.recipient_user is None:
+        channel = "sms" if reminder.patient.preferred_channel == "sms" else "email"
+        start, end = quiet_hours(reminder.patient)
+        zone = zone_of(reminder.patient)
+        allowed = within_local_day(now, zone, start, end)
+        if allowed != now:
+            # Outside the patient's hours (a retry, a late run): wait for the morning.
+            if allowed < now:
+                local_next = (now.astimezone(zone) + timedelta(days=1)).date()
+                allowed = datetime.combine(local_next, start, tzinfo=zone)
+            _finish(
+                reminder,
+                status=ReminderStatus.PENDING,
+                send_at=allowed,
+                attempts=F("attempts") - 1,
+            )
+            return "deferred"
+    try:
+        message = messages.render(reminder, channel)
+        provider_id = transports.for_channel(channel).send(message)
+    except PermanentError as exc:
+        _record(reminder, succeeded=False, error=str(exc), permanent=True)
+        _finish(reminder, status=ReminderStatus.FAILED, last_error=str(exc)[:500], channel=channel)
+        if reminder.patient is not None and reminder.recipient_user is None:
+            type(reminder.patient).objects.filter(pk=reminder.patient_id).update(
+                contact_problem=f"{channel}: {exc}"[:300]
+            )
+        return "failed"
+    except TransientError as exc:
+        _record(reminder, succeeded=False, error=str(exc))
+        if reminder.attempts >= settings.REMINDER_MAX_ATTEMPTS:
+            _finish(reminder, status=ReminderStatus.FAILED, last_error=str(exc)[:500])
+            return "failed"
+        delay = settings.REMINDER_RETRY_BASE * (2 ** (reminder.attempts - 1))
+        _finish(
+            reminder,
+            status=ReminderStatus.PENDING,
+            send_at=now + min(delay, timedelta(hours=1)),
+            last_error=str(exc)[:500],
+        )
+        return "retry"
+    _record(reminder, succeeded=True, provider_message_id=provider_id)
+    _finish(
+        reminder,
+        status=ReminderStatus.SENT,
+        sent_at=timezone.now(),
+        provider_message_id=provider_id[:200],
+        channel=channel,
+        last_error="",
+    )
+    if reminder.kind == ReminderKind.CHECKIN and reminder.checkin_id:
+        type(reminder.checkin).objects.filter(pk=reminder.checkin_id).update(reminded_at=now)
+    return "sent"
+
+
+def _record(reminder: Reminder, **fields) -> None:
+    DeliveryAttempt.objects.create(reminder=reminder, **fields)
+
+
+def report_stuck(*, now: datetime | None = None) -> int:
+    """Rows left "sending" (a worker died mid-send): tell administrators, do not resend."""
+    from django.contrib.auth.models import User
+
+    from followup.reminders import nurse_alert
+    from survivorship.roles import GROUP_NAMES, Role
+
+    now = now or timezone.now()
+    stuck = Reminder.objects.filter(
+        status=ReminderStatus.SENDING,
+        claimed_at__lt=now - settings.REMINDER_STUCK_AFTER,
+        stuck_reported_at__isnull=True,
+    )
+    ids = list(stuck.values_list("pk", flat=True))
+    if not ids:
+        return 0
+    Reminder.objects.filter(pk__in=ids).update(stuck_reported_at=now)
+    admins = User.objects.filter(groups__name=GROUP_NAMES[Role.ADMINISTRATOR], is_active=True)
+    for admin in admins.exclude(email=""):
+        nurse_alert(
+            user=admin,
+            dedupe_key=f"stuck:{now:%Y%m%dT%H%M}",
+            subject=f"{len(ids)} reminder(s) may not have been delivered",
+            text=(
+                f"{len(ids)} reminder(s) were being sent when a worker stopped, so we cannot "
+                "tell whether they arrived. They were not resent. Check the delivery log "
+                "(Django admin, Reminders, status 'Sending') and contact the patients if needed."
+            ),
+            url=f"{settings.SITE_URL}/admin/followup/reminder/?status__exact=sending",
+        )
+    logger.warning("%d reminder(s) stuck in sending reported to administrators", len(ids))
+    return len(ids)

@@ -1,0 +1,165 @@
+"""The care plan document: what a nurse prints and hands over, and the portal shows.
+
+``plan_document`` gathers everything the document needs in a fixed number of queries,
+however long the schedule, so both the print page and the portal stay cheap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.conf import settings
+from django.utils import timezone
+
+from followup.content import (
+    FEAR_OF_RECURRENCE,
+    RISK_LOWERING_ADVICE,
+    SCAN_WORRY_NOTE,
+    warning_signs_for,
+)
+from followup.models import FollowUpVisit, ItemKind, VisitStatus
+from followup.scheduling import add_months
+from patients.models import Treatment
+
+
+@dataclass(frozen=True)
+class ScheduleRow:
+    visit: FollowUpVisit
+    state: str  # done, cancelled, missed, booked, to_book, overdue
+    state_label: str
+    past: bool  # no longer ahead: done, cancelled, missed, overdue, or its day has gone
+
+    @property
+    def needs_action(self) -> bool:
+        """Missed or overdue: in the past, but still to be done, so never greyed out."""
+        return self.state in ("missed", "overdue")
+
+
+@dataclass
+class ScheduleYear:
+    number: int
+    starts: date
+    ends: date
+    rows: list[ScheduleRow] = field(default_factory=list)
+
+    @property
+    def all_past(self) -> bool:
+        return all(row.past for row in self.rows)
+
+
+@dataclass(frozen=True)
+class Contact:
+    name: str
+    email: str
+
+
+def follow_up_year(start: date, day: date) -> int:
+    """Which year of follow-up ``day`` falls in, counting from the plan's start.
+
+    Year n covers the months (12(n-1), 12n], the same half-open convention the schedule
+    rules use, so the item due on the first anniversary belongs to year 1. Anything on
+    or before the start (an item added by hand) counts as year 1.
+    """
+    if day <= start:
+        return 1
+    months = (day.year - start.year) * 12 + day.month - start.month
+    year = max(1, -(-months // 12))
+    while add_months(start, 12 * year) < day:
+        year += 1
+    while year > 1 and add_months(start, 12 * (year - 1)) >= day:
+        year -= 1
+    return year
+
+
+def _row(visit: FollowUpVisit, today: date) -> ScheduleRow:
+    status = visit.status
+    if status == VisitStatus.COMPLETED:
+        return ScheduleRow(visit, "done", "Done", past=True)
+    if status == VisitStatus.CANCELLED:
+        return ScheduleRow(visit, "cancelled", "Cancelled", past=True)
+    if status == VisitStatus.MISSED:
+        return ScheduleRow(visit, "missed", "Missed: please call us to book a new date", True)
+    if status == VisitStatus.SCHEDULED and visit.scheduled_at is not None:
+        booked_day = timezone.localtime(visit.scheduled_at).date()
+        return ScheduleRow(visit, "booked", "Booked", past=booked_day < today)
+    if visit.window_end < today:
+        return ScheduleRow(visit, "overdue", "Not done yet: please call us to book it", True)
+    return ScheduleRow(visit, "to_book", "To be booked", past=False)
+
+
+def _schedule(start: date, visits: list[FollowUpVisit], today: date) -> list[ScheduleYear]:
+    years: dict[int, ScheduleYear] = {}
+    for visit in visits:
+        number = follow_up_year(start, visit.due_date)
+        if number not in years:
+            years[number] = ScheduleYear(
+                number=number,
+                starts=add_months(start, 12 * (number - 1)),
+                ends=add_months(start, 12 * number),
+            )
+        years[number].rows.append(_row(visit, today))
+    return [years[number] for number in sorted(years)]
+
+
+def _preparation(visits: list[FollowUpVisit]) -> list[tuple[str, str]]:
+    """Each distinct item's instructions once, in schedule order: no need to repeat them."""
+    seen: dict[str, str] = {}
+    for visit in visits:
+        if visit.instructions and visit.label not in seen:
+            seen[visit.label] = visit.instructions
+    return list(seen.items())
+
+
+def _contact(user) -> Contact:
+    return Contact(name=user.get_full_name() or user.get_username(), email=user.email)
+
+
+def plan_document(*, plan, today: date) -> dict:
+    """Everything the care plan document shows, as template context.
+
+    Queries: the plan's patient, diagnosis and nurses come with ``plan`` when it was
+    fetched with select_related (see ``selectors.portal_plans``), otherwise one query
+    each; then one for the treatments, one for the schedule and one for the care team.
+    """
+    patient = plan.patient
+    diagnosis = plan.diagnosis
+    treatments = list(
+        Treatment.objects.filter(diagnosis_id=plan.diagnosis_id).order_by("started_on", "pk")
+    )
+    visits = list(
+        FollowUpVisit.objects.filter(plan_id=plan.pk, patient_id=plan.patient_id).order_by(
+            "due_date", "pk"
+        )
+    )
+    team = list(patient.care_team.filter(is_active=True).order_by("first_name", "last_name", "pk"))
+
+    primary = patient.primary_nurse or plan.owner
+    if primary is not None and not primary.is_active:
+        primary = None
+    schedule = _schedule(plan.start_date, visits, today)
+    upcoming = [row for year in schedule for row in year.rows if not row.past]
+    has_scans = any(visit.kind == ItemKind.IMAGING for visit in visits)
+    return {
+        "plan": plan,
+        "patient": patient,
+        "diagnosis": diagnosis,
+        "treatments": treatments,
+        "schedule": schedule,
+        "next_row": upcoming[0] if upcoming else None,
+        "upcoming_count": len(upcoming),
+        "preparation": _preparation(visits),
+        "warning_signs": warning_signs_for(plan.warning_signs_snapshot),
+        "advice": RISK_LOWERING_ADVICE,
+        "fear_of_recurrence": FEAR_OF_RECURRENCE,
+        "scan_worry_note": SCAN_WORRY_NOTE if has_scans else "",
+        "contacts": {
+            "primary_nurse": _contact(primary) if primary else None,
+            "care_team": [
+                _contact(user) for user in team if primary is None or user.pk != primary.pk
+            ],
+            "clinic_name": settings.CLINIC_NAME,
+            "clinic_phone": settings.CLINIC_PHONE,
+        },
+        "today": today,
+    }

@@ -1,0 +1,98 @@
+"""Turning a Reminder row into the words that are sent.
+
+Templates: templates/emails/<name>-subject.txt, <name>-body.txt, <name>-body.html and
+templates/sms/<name>.txt, with a translation under emails/<language>/ or sms/<language>/
+used when one exists for the patient's language. Messages carry the minimum: no
+diagnosis, and links lead to the portal behind login, carrying no personal data.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.template import TemplateDoesNotExist
+from django.template.loader import select_template
+from django.utils import formats, timezone, translation
+
+from followup.content import SCAN_WORRY_NOTE
+from followup.models import ItemKind, Reminder, ReminderKind
+from followup.reminders import zone_of
+from followup.transports import Message
+
+# What the patient is told the item is: generic, so no message reveals a diagnosis.
+GENERIC_ITEM = {
+    ItemKind.VISIT: "follow-up visit",
+    ItemKind.IMAGING: "scan",
+    ItemKind.LAB: "blood test",
+    ItemKind.PROCEDURE: "procedure",
+}
+
+
+def _render(folder: str, name: str, suffix: str, language: str, context: dict) -> tuple[str, str]:
+    """Render the translation when there is one; say which language was used."""
+    template = select_template([f"{folder}/{language}/{name}{suffix}", f"{folder}/{name}{suffix}"])
+    used = language if f"/{language}/" in template.origin.name else ""
+    return template.render(context).strip(), used
+
+
+def _context(reminder: Reminder) -> dict:
+    context = {
+        "clinic_name": settings.CLINIC_NAME,
+        "clinic_phone": settings.CLINIC_PHONE,
+        "portal_url": f"{settings.SITE_URL}/portal/",
+        "manage_url": f"{settings.SITE_URL}/portal/preferences/",
+        "nurse_url": f"{settings.SITE_URL}/nurse/",
+        **reminder.context,
+    }
+    patient = reminder.patient
+    if patient is not None:
+        context["given_name"] = patient.given_name
+    visit = reminder.visit
+    if visit is not None and visit.scheduled_at is not None:
+        local = timezone.localtime(visit.scheduled_at, zone_of(patient))
+        context.update(
+            {
+                "item": GENERIC_ITEM.get(visit.kind, "follow-up"),
+                "when": formats.date_format(local, "l j F Y, H:i"),
+                "location": visit.location,
+                "instructions": visit.instructions,
+            }
+        )
+    if reminder.kind == ReminderKind.SCAN:
+        context["scan_note"] = SCAN_WORRY_NOTE
+    if reminder.recipient_user is not None:
+        user = reminder.recipient_user
+        context["given_name"] = user.first_name or user.get_username()
+    return context
+
+
+def language_of(reminder: Reminder) -> str:
+    if reminder.patient is not None:
+        return reminder.patient.preferred_language or settings.LANGUAGE_CODE
+    return settings.LANGUAGE_CODE
+
+
+def address_of(reminder: Reminder, channel: str) -> str:
+    if reminder.recipient_user is not None:
+        return reminder.recipient_user.email
+    patient = reminder.patient
+    return patient.mobile_phone if channel == "sms" else patient.email
+
+
+def render(reminder: Reminder, channel: str) -> Message:
+    name = reminder.kind
+    language = language_of(reminder)
+    to = address_of(reminder, channel)
+    with translation.override(language):
+        context = _context(reminder)
+        if channel == "sms":
+            text, _ = _render("sms", name, ".txt", language, context)
+            return Message(to=to, subject="", text=text)
+        subject, _ = _render("emails", name, "-subject.txt", language, context)
+        text, used = _render("emails", name, "-body.txt", language, context)
+        # The HTML part must be in the same language as the text part, or left out.
+        html_name = f"emails/{used}/{name}-body.html" if used else f"emails/{name}-body.html"
+        try:
+            html = select_template([html_name]).render(context).strip()
+        except TemplateDoesNotExist:
+            html = ""
+    return Message(to=to, subject=" ".join(subject.split()), text=text, html=html)

@@ -1,0 +1,284 @@
+"""Planning reminders: when each message should go out, in the patient's own day.
+
+Everything here is written to the outbox (Reminder rows) inside the caller's
+transaction: the change and its reminders commit together or not at all. Nothing is
+scheduled on the broker with a countdown; the dispatcher picks rows up when due.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import date, datetime, time, timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.utils import timezone
+
+from followup.models import (
+    CarePlan,
+    CheckIn,
+    CheckInFrequency,
+    FollowUpVisit,
+    ItemKind,
+    PlanStatus,
+    Reminder,
+    ReminderKind,
+    ReminderPreference,
+    ReminderStatus,
+)
+from followup.scheduling import add_months
+
+KIND_FOR_ITEM = {
+    ItemKind.VISIT: ReminderKind.APPOINTMENT,
+    ItemKind.PROCEDURE: ReminderKind.APPOINTMENT,
+    ItemKind.IMAGING: ReminderKind.SCAN,
+    ItemKind.LAB: ReminderKind.LAB,
+}
+DEFAULT_QUIET_START = time(8, 0)
+DEFAULT_QUIET_END = time(20, 0)
+
+
+def zone_of(patient) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(patient.time_zone or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
+def quiet_hours(patient) -> tuple[time, time]:
+    preference = ReminderPreference.objects.filter(patient=patient).first()
+    if preference is None:
+        return DEFAULT_QUIET_START, DEFAULT_QUIET_END
+    return preference.quiet_start, preference.quiet_end
+
+
+def within_local_day(moment: datetime, zone: zoneinfo.ZoneInfo, start: time, end: time) -> datetime:
+    """Move ``moment`` into the allowed local hours of its own local date.
+
+    Too early moves to ``start``, too late moves back to ``end`` (never closer to the
+    event it announces). Wall-clock times are built with zoneinfo, so the result is
+    right on both sides of a daylight-saving change.
+    """
+    local = moment.astimezone(zone)
+    if local.time() < start:
+        local = datetime.combine(local.date(), start, tzinfo=zone)
+    elif local.time() > end:
+        local = datetime.combine(local.date(), end, tzinfo=zone)
+    return local.astimezone(zoneinfo.ZoneInfo("UTC"))
+
+
+def visit_send_times(visit: FollowUpVisit, patient) -> dict[int, datetime]:
+    """Send moment (UTC) for each configured offset in days before the appointment.
+
+    "7 days before" means the same local wall-clock time seven calendar days earlier,
+    which is not always 7 × 24 hours (daylight saving).
+    """
+    zone = zone_of(patient)
+    start, end = quiet_hours(patient)
+    appointment = visit.scheduled_at.astimezone(zone)
+    times = {}
+    for days in settings.REMINDER_OFFSETS_DAYS:
+        wall = appointment.replace(tzinfo=None) - timedelta(days=days)
+        moment = datetime.combine(wall.date(), wall.time(), tzinfo=zone)
+        times[days] = within_local_day(moment, zone, start, end)
+    return times
+
+
+def _dedupe_key(visit: FollowUpVisit, days: int) -> str:
+    return f"visit:{visit.pk}:{days}d:{visit.scheduled_at:%Y%m%dT%H%M}"
+
+
+def plan_for_visit(visit: FollowUpVisit, *, now: datetime | None = None) -> list[Reminder]:
+    """Create or move the reminders of a scheduled visit (call inside its transaction)."""
+    now = now or timezone.now()
+    patient = visit.patient
+    kind = KIND_FOR_ITEM[visit.kind]
+    channel = "sms" if patient.preferred_channel == "sms" else "email"
+    cutoff = settings.REMINDER_LATE_CUTOFF
+    existing = {
+        r.context.get("days_before"): r
+        for r in Reminder.objects.select_for_update().filter(
+            visit=visit, status__in=[ReminderStatus.PENDING, ReminderStatus.SKIPPED]
+        )
+    }
+    planned = []
+    for days, send_at in visit_send_times(visit, patient).items():
+        too_late = send_at < now - cutoff
+        if send_at > visit.scheduled_at:
+            too_late = True
+        fields = {
+            "send_at": send_at,
+            "status": ReminderStatus.SKIPPED if too_late else ReminderStatus.PENDING,
+            "skip_reason": (
+                "the appointment was booked after this reminder's time" if too_late else ""
+            ),
+            "dedupe_key": _dedupe_key(visit, days),
+            "channel": channel,
+            "kind": kind,
+        }
+        reminder = existing.get(days)
+        if reminder is not None:
+            for name, value in fields.items():
+                setattr(reminder, name, value)
+            reminder.save()
+        else:
+            reminder, _ = Reminder.objects.get_or_create(
+                dedupe_key=fields["dedupe_key"],
+                defaults={
+                    **fields,
+                    "patient": patient,
+                    "visit": visit,
+                    "context": {"days_before": days},
+                },
+            )
+        planned.append(reminder)
+    return planned
+
+
+def cancel_for_visit(visit: FollowUpVisit, reason: str) -> int:
+    return Reminder.objects.filter(
+        visit=visit, status__in=[ReminderStatus.PENDING, ReminderStatus.SKIPPED]
+    ).update(status=ReminderStatus.CANCELLED, skip_reason=reason)
+
+
+# --- Symptom check-ins -------------------------------------------------------------------
+
+
+def checkin_dates(plan: CarePlan, until: date) -> list[date]:
+    """Every check-in date of a plan from its start through ``until``."""
+    frequency = plan.checkin_frequency
+    if frequency == CheckInFrequency.NONE:
+        return []
+    start = plan.start_date
+    dates: list[date] = []
+    weekly_kinds = (CheckInFrequency.DEFAULT, CheckInFrequency.WEEKLY, CheckInFrequency.FORTNIGHTLY)
+    if frequency in weekly_kinds:
+        step = 14 if frequency == CheckInFrequency.FORTNIGHTLY else 7
+        weekly_until = add_months(start, 6) if frequency == CheckInFrequency.DEFAULT else until
+        day = start + timedelta(days=step)
+        while day <= min(until, weekly_until):
+            dates.append(day)
+            day += timedelta(days=step)
+        if frequency != CheckInFrequency.DEFAULT:
+            return dates
+        monthly_from = 7  # first monthly check-in at month 7, after the weekly half-year
+    else:
+        monthly_from = 1
+    n = monthly_from
+    while (day := add_months(start, n)) <= until:
+        dates.append(day)
+        n += 1
+    return dates
+
+
+def latest_checkin_date(plan: CarePlan, today: date) -> date | None:
+    """The most recent check-in date on or before today (cheap: looks at a short span)."""
+    window_start = max(plan.start_date, today - timedelta(days=40))
+    candidates = [d for d in checkin_dates(plan, today) if d >= window_start]
+    return candidates[-1] if candidates else None
+
+
+@transaction.atomic
+def open_checkin(plan: CarePlan, due_on: date, *, now: datetime | None = None) -> CheckIn | None:
+    """Open the check-in of ``due_on`` with its prompt; idempotent."""
+    now = now or timezone.now()
+    checkin, created = CheckIn.objects.get_or_create(
+        plan=plan, due_on=due_on, defaults={"patient_id": plan.patient_id}
+    )
+    if not created:
+        return None
+    # An earlier check-in left open is now missed (two in a row reach the nurse later).
+    CheckIn.objects.filter(plan=plan, status="open", due_on__lt=due_on).update(status="missed")
+    patient = plan.patient
+    zone = zone_of(patient)
+    start, end = quiet_hours(patient)
+    moment = datetime.combine(due_on, start, tzinfo=zone)
+    send_at = max(moment.astimezone(zoneinfo.ZoneInfo("UTC")), now)
+    send_at = within_local_day(send_at, zone, start, end)
+    if send_at < now:  # past today's allowed hours: tomorrow morning
+        send_at = datetime.combine(due_on + timedelta(days=1), start, tzinfo=zone)
+    Reminder.objects.get_or_create(
+        dedupe_key=f"checkin:{checkin.pk}",
+        defaults={
+            "kind": ReminderKind.CHECKIN,
+            "channel": "sms" if patient.preferred_channel == "sms" else "email",
+            "patient": patient,
+            "checkin": checkin,
+            "send_at": send_at,
+        },
+    )
+    return checkin
+
+
+def open_due_checkins(*, today: date | None = None) -> int:
+    today = today or timezone.localdate()
+    opened = 0
+    plans = CarePlan.objects.filter(status=PlanStatus.ACTIVE, start_date__lte=today).exclude(
+        checkin_frequency=CheckInFrequency.NONE
+    )
+    for plan in plans.select_related("patient").iterator():
+        due_on = latest_checkin_date(plan, today)
+        if due_on is not None and open_checkin(plan, due_on) is not None:
+            opened += 1
+    return opened
+
+
+# --- Nurses ------------------------------------------------------------------------------
+
+
+def nurse_alert(
+    *, user: User, dedupe_key: str, subject: str, text: str, patient=None, url: str = ""
+) -> Reminder:
+    """The hook other features call to tell a nurse something now (e.g. urgent triage).
+
+    The message names no diagnosis; it links to the workspace behind login.
+    """
+    reminder, created = Reminder.objects.get_or_create(
+        dedupe_key=f"alert:{dedupe_key}:{user.pk}",
+        defaults={
+            "kind": ReminderKind.NURSE_ALERT,
+            "channel": "email",
+            "recipient_user": user,
+            "patient": patient,
+            "send_at": timezone.now(),
+            "context": {"subject": subject, "text": text, "url": url},
+        },
+    )
+    if created:
+        from followup.dispatch import enqueue_soon
+
+        enqueue_soon([reminder.pk])
+    return reminder
+
+
+def nurse_digests(*, today: date | None = None) -> int:
+    """One digest per nurse with overdue or soon-due items; nothing when nothing to say."""
+    from followup.selectors_nurse import due_and_overdue
+    from survivorship.roles import GROUP_NAMES, Role
+
+    today = today or timezone.localdate()
+    zone = zoneinfo.ZoneInfo(settings.CLINIC_TIME_ZONE)
+    send_at = max(datetime.combine(today, settings.NURSE_DIGEST_TIME, tzinfo=zone), timezone.now())
+    created = 0
+    nurses = User.objects.filter(groups__name=GROUP_NAMES[Role.NURSE], is_active=True)
+    for nurse in nurses.exclude(email=""):
+        panel = due_and_overdue(user=nurse, today=today, limit=0)
+        if not panel["overdue_count"] and not panel["due_soon_count"]:
+            continue
+        _, made = Reminder.objects.get_or_create(
+            dedupe_key=f"digest:{nurse.pk}:{today:%Y-%m-%d}",
+            defaults={
+                "kind": ReminderKind.NURSE_DIGEST,
+                "channel": "email",
+                "recipient_user": nurse,
+                "send_at": send_at,
+                "context": {
+                    "overdue": panel["overdue_count"],
+                    "due_soon": panel["due_soon_count"],
+                    "day": today.isoformat(),
+                },
+            },
+        )
+        created += made
+    return created

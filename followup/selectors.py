@@ -1,0 +1,69 @@
+"""Reads of care plans, follow-up items and calendar feeds.
+
+Callers pass a patient they fetched through ``Patient.objects.for_user`` (or, for the
+public calendar feed, the patient the secret token belongs to): nothing here widens
+what a request may see.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from django.db.models import F, Q, QuerySet
+from django.db.models.functions import Coalesce, TruncDate
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from followup.models import CalendarFeed, CarePlan, FollowUpVisit, PlanStatus, VisitStatus
+
+
+def upcoming_visits(
+    *, patient, limit: int | None = 3, today: date | None = None
+) -> list[FollowUpVisit]:
+    """The patient's next follow-up items, soonest first.
+
+    Upcoming means still to happen: a booked appointment from today on, or an item not
+    yet booked whose due window has not closed. Items of a paused or completed plan are
+    left out unless they are already booked; missed, done and cancelled items never
+    appear.
+    """
+    today = today or timezone.localdate()
+    start_of_today = datetime.combine(today, time.min, tzinfo=timezone.get_current_timezone())
+    visits = (
+        FollowUpVisit.objects.filter(patient=patient)
+        .filter(
+            Q(status=VisitStatus.PLANNED, window_end__gte=today, plan__status=PlanStatus.ACTIVE)
+            | Q(status=VisitStatus.SCHEDULED, scheduled_at__gte=start_of_today)
+        )
+        .annotate(when=Coalesce(TruncDate("scheduled_at"), F("due_date")))
+        .order_by("when", "scheduled_at", "pk")
+    )
+    if limit is not None:
+        visits = visits[:limit]
+    return list(visits)
+
+
+def portal_plans(*, patient) -> QuerySet[CarePlan]:
+    """The plans a patient sees in the portal: the open ones (active or paused)."""
+    return (
+        CarePlan.objects.filter(patient=patient, status__in=[PlanStatus.ACTIVE, PlanStatus.PAUSED])
+        .select_related("patient__primary_nurse", "diagnosis", "owner")
+        .order_by("-start_date", "-pk")
+    )
+
+
+def calendar_feed_get(*, patient) -> CalendarFeed | None:
+    """The patient's feed if they have made one; reading never creates it."""
+    return CalendarFeed.objects.filter(patient=patient).first()
+
+
+def calendar_feed_by_token(*, token: str) -> CalendarFeed:
+    """The feed a secret URL belongs to, or 404 (unknown, revoked or account disabled).
+
+    The token is the only credential of the public feed URL, so a patient whose record
+    or portal account is switched off loses the feed too.
+    """
+    feeds = CalendarFeed.objects.select_related("patient").filter(
+        patient__active=True, patient__user__is_active=True
+    )
+    return get_object_or_404(feeds, token=token)

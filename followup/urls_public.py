@@ -1,0 +1,10 @@
+"""URLs open without login, included at the site root: the private calendar feed."""
+
+from django.urls import path
+
+from followup import views_portal
+
+app_name = "calendar"
+urlpatterns = [
+    path("calendar/feed/<slug:token>.ics", views_portal.calendar_feed, name="feed"),
+]

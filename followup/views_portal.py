@@ -1,0 +1,102 @@
+"""The patient's care plan and calendar in the portal, and the private calendar feed."""
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_safe
+
+from followup import calendar, selectors, services
+from followup.documents import plan_document
+from patients.models import Patient
+from survivorship.roles import Role, public, role_required
+
+ICS_CONTENT_TYPE = "text/calendar; charset=utf-8"
+
+
+def _own_patient(request) -> Patient:
+    """The signed-in patient's own record, through the scoped manager.
+
+    ``for_user`` alone would return a caseload for someone who is also a nurse; the
+    portal only ever shows the user's own record.
+    """
+    return get_object_or_404(
+        Patient.objects.for_user(request.user)
+        .filter(user=request.user)
+        .select_related("primary_nurse")
+    )
+
+
+def _ics_response(body: bytes, *, filename: str, attachment: bool) -> HttpResponse:
+    response = HttpResponse(body, content_type=ICS_CONTENT_TYPE)
+    disposition = "attachment" if attachment else "inline"
+    response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    # Appointment times must not sit in shared caches, or in the browser's cache.
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@role_required(Role.PATIENT)
+@never_cache
+@require_safe
+def plan(request):
+    patient = _own_patient(request)
+    today = timezone.localdate()
+    documents = [
+        plan_document(plan=care_plan, today=today)
+        for care_plan in selectors.portal_plans(patient=patient)
+    ]
+    return render(
+        request, "followup/portal_plan.html", {"patient": patient, "documents": documents}
+    )
+
+
+@role_required(Role.PATIENT)
+@require_safe
+def calendar_download(request):
+    patient = _own_patient(request)
+    body = calendar.patient_calendar(patient=patient, today=timezone.localdate())
+    return _ics_response(body, filename="follow-up-visits.ics", attachment=True)
+
+
+@role_required(Role.PATIENT)
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def calendar_settings(request):
+    patient = _own_patient(request)
+    if request.method == "POST":
+        # Two explicit actions, so a repeated "make my link" never revokes a working link.
+        if request.POST.get("action") == "rotate":
+            services.calendar_feed_revoke(patient=patient)
+            messages.success(
+                request,
+                "The old link has stopped working. Subscribe again with the new link below.",
+            )
+        else:
+            services.calendar_feed_for(patient=patient)
+            messages.success(request, "Your private calendar link is ready.")
+        return redirect("portal:calendar_settings")
+    feed = selectors.calendar_feed_get(patient=patient)
+    feed_url = webcal_url = ""
+    if feed is not None:
+        feed_url = request.build_absolute_uri(reverse("calendar:feed", args=[feed.token]))
+        webcal_url = "webcal://" + feed_url.split("://", 1)[1]
+    return render(
+        request,
+        "followup/portal_calendar.html",
+        {"patient": patient, "feed": feed, "feed_url": feed_url, "webcal_url": webcal_url},
+    )
+
+
+@public
+@require_safe
+def calendar_feed(request, token):
+    """The subscription URL: the secret token is the only credential, so no login."""
+    feed = selectors.calendar_feed_by_token(token=token)
+    body = calendar.patient_calendar(patient=feed.patient, today=timezone.localdate())
+    response = _ics_response(body, filename="follow-up-visits.ics", attachment=False)
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
