@@ -26,6 +26,12 @@ class ImagingModality(models.TextChoices):
     PET_CT = "pet_ct", "PET-CT"
     ULTRASOUND = "ultrasound", "Ultrasound"
     XRAY = "xray", "X-ray"
+    # As the seeded guideline templates name them (followup/guidelines.py).
+    CT_CHEST = "ct_chest", "Chest CT"
+    CT_CHEST_ABDOMEN = "ct_chest_abdomen", "CT of chest and abdomen"
+    LOW_DOSE_CT_CHEST = "low_dose_ct_chest", "Low-dose chest CT"
+    CT_OR_PET_CT = "ct_or_pet_ct", "CT or PET-CT"
+    HEAD_NECK_BASELINE = "head_neck_baseline", "Baseline imaging of head and neck"
 
 
 class CarePlanTemplate(models.Model):

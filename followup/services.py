@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from followup import scheduling
+from followup import reminders, scheduling
 from followup.models import (
     OPEN_STATUSES,
     CalendarFeed,
@@ -243,12 +243,18 @@ def visit_add(
 
 @transaction.atomic
 def visit_schedule(*, visit: FollowUpVisit, at: datetime, location: str = "") -> FollowUpVisit:
-    """Book (or re-book) the appointment; the history keeps every earlier booking."""
+    """Book (or re-book) the appointment and plan its reminders in the same transaction.
+
+    The history keeps every earlier booking; pending reminders move with the appointment.
+    Nothing touches the broker here: the dispatcher finds the rows when they fall due,
+    so booking works even while Redis is down.
+    """
     _require_open(visit)
     visit.status = VisitStatus.SCHEDULED
     visit.scheduled_at = at
     visit.location = location
     visit.save()
+    reminders.plan_for_visit(visit)
     return visit
 
 
@@ -266,6 +272,7 @@ def visit_complete(
     visit.outcome = outcome
     visit.note = note
     visit.save()
+    reminders.cancel_for_visit(visit, "the visit was completed")
     return visit
 
 
@@ -276,6 +283,7 @@ def visit_cancel(*, visit: FollowUpVisit, note: str = "") -> FollowUpVisit:
     if note:
         visit.note = note
     visit.save()
+    reminders.cancel_for_visit(visit, "the visit was cancelled")
     return visit
 
 
@@ -286,6 +294,7 @@ def visit_mark_missed(*, visit: FollowUpVisit, note: str = "") -> FollowUpVisit:
     if note:
         visit.note = note
     visit.save()
+    reminders.cancel_for_visit(visit, "the visit was marked as missed")
     return visit
 
 
@@ -296,6 +305,8 @@ def visit_reopen(*, visit: FollowUpVisit) -> FollowUpVisit:
     visit.completed_on = None
     visit.outcome = ""
     visit.save()
+    if visit.status == VisitStatus.SCHEDULED and visit.scheduled_at > timezone.now():
+        reminders.plan_for_visit(visit)
     return visit
 
 

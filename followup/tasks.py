@@ -1,9 +1,37 @@
+"""Celery tasks: thin. Each fetches by id or by time, guards, and calls a service."""
+
 from celery import shared_task
 
-from followup import services
+from followup import dispatch, reminders, services
 
 
 @shared_task(ignore_result=True)
 def extend_care_plans():
     """Keep a rolling year of yearly items on plans past year 5 (idempotent)."""
     services.careplan_extend_all()
+
+
+@shared_task(ignore_result=True)
+def dispatch_reminders():
+    """Every minute: hand due outbox rows to workers. Safe to run twice at once."""
+    return dispatch.dispatch_due()
+
+
+@shared_task(ignore_result=True, acks_late=True)
+def send_reminder_batch(ids: list[int]):
+    return dict(dispatch.send_batch([int(pk) for pk in ids]))
+
+
+@shared_task(ignore_result=True)
+def report_stuck_reminders():
+    return dispatch.report_stuck()
+
+
+@shared_task(ignore_result=True)
+def open_checkins():
+    return reminders.open_due_checkins()
+
+
+@shared_task(ignore_result=True)
+def send_nurse_digests():
+    return reminders.nurse_digests()

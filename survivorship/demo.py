@@ -9,20 +9,33 @@ that came back too soon to be called a recurrence, a second primary cancer.
 Everything goes through the patient services, so the same validation and the same
 recurrence-or-progression classification run as when a nurse types it in.
 
+Every patient gets a care plan for their latest diagnosis, built by the follow-up
+services from the seeded template for the cancer type, and a schedule that looks lived
+in: past items done, a few left overdue (in each of the dashboard's bands), a few
+upcoming appointments booked.
+
 Running the seed again changes nothing: patients are found by record number, and a
 patient's history is written only while the record has no diagnosis yet (which also
 fills in the two patients that older versions of this seed created with just a name).
+A plan is built only for a diagnosis that has none (which also upgrades a demo database
+made before plans existed), and only a plan built in this run gets the lived-in schedule.
 """
 
 from __future__ import annotations
 
 import calendar
 import datetime as dt
+import zoneinfo
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.contrib.auth.models import Group, User
+from django.db.models import Prefetch
 from django.utils import timezone
 
+from followup import guidelines, scheduling
+from followup import services as followup_services
+from followup.models import CarePlan, CarePlanTemplate, FollowUpVisit, Outcome, VisitStatus
 from patients import services
 from patients.choices import (
     CancerType,
@@ -559,6 +572,189 @@ def seed_caseload(*, nurses: dict[str, User]) -> list[Patient]:
     return patients
 
 
+# --- Care plans and a lived-in schedule ---------------------------------------------------
+
+# Left overdue on purpose so the dashboard has something in each band:
+# (fewest days overdue, most days overdue or None, how many items).
+OVERDUE_BANDS: tuple[tuple[int, int | None, int], ...] = ((1, 30, 2), (31, 90, 2), (91, None, 2))
+# Upcoming appointments booked: record number -> how many of the patient's next items.
+BOOKED = (
+    ("DEMO-0001", 2),  # demo-patient: her mammogram and check-up, within the next week
+    ("DEMO-0002", 1),
+    ("DEMO-0005", 1),
+    ("DEMO-0007", 1),
+    ("DEMO-0011", 1),
+    ("DEMO-0014", 1),
+)
+CLINIC_ROOM = "Survivorship Clinic, room 2"
+APPOINTMENT_TIME = dt.time(9, 30)
+BOOK_AFTER_DAYS = 5  # the earliest booking is this many days from today
+RECENT_DAYS = 14  # an item that fell due this recently is "due now": nobody has booked it yet
+# Completed a few days after the due date, varying from item to item.
+COMPLETION_DELAYS = (0, 3, 6, 9)
+MISSED_NOTE = "Did not attend; two phone messages left, not rebooked yet."
+
+
+def _template_code(diagnosis: CancerDiagnosis) -> str:
+    specs = guidelines.templates_for_cancer_type(diagnosis.cancer_type)
+    if diagnosis.cancer_type == CancerType.MELANOMA:
+        # Two templates by stage: IIB to IV follow the closer schedule.
+        stage = diagnosis.stage_group.upper()
+        high = stage.startswith(("III", "IV", "IIB", "IIC"))
+        return (guidelines.MELANOMA_HIGH if high else guidelines.MELANOMA_LOW).code
+    return specs[0].code
+
+
+def _start_date(diagnosis: CancerDiagnosis, today: dt.date) -> dt.date:
+    start = followup_services.default_start_date(diagnosis)
+    if start is None:  # no curative treatment has ended: count from six months in
+        start = min(scheduling.add_months(diagnosis.diagnosed_on, 6), today)
+    return start
+
+
+def _days_overdue(item, today: dt.date) -> int:
+    return (today - item.window_end).days
+
+
+def choose_overdue(plans: Sequence[Sequence], today: dt.date) -> list:
+    """Pick the items to leave overdue: for each band, items of different patients.
+
+    ``plans`` holds each plan's items (anything with ``rule_key``, ``sequence``,
+    ``due_date`` and ``window_end``), in caseload order. The natural overdue item is the
+    latest past one of a rule, so those are tried first; any past item is the fallback.
+    Pure, so the test can check every band is filled whatever today's date is.
+    """
+    latest: list[tuple[int, object]] = []
+    past: list[tuple[int, object]] = []
+    for index, items in enumerate(plans):
+        by_rule = {}
+        for item in sorted(items, key=lambda item: (item.due_date, item.sequence)):
+            if item.window_end < today:
+                by_rule[item.rule_key] = item
+                past.append((index, item))
+        latest.extend((index, item) for item in by_rule.values())
+    chosen: list = []
+    used: set[int] = set()
+    for low, high, count in OVERDUE_BANDS:
+        picked = 0
+        for pool, spread in ((latest, True), (past, True), (past, False)):
+            for index, item in pool:
+                if picked == count:
+                    break
+                days = _days_overdue(item, today)
+                in_band = low <= days and (high is None or days <= high)
+                if in_band and item not in chosen and not (spread and index in used):
+                    chosen.append(item)
+                    used.add(index)
+                    picked += 1
+    return chosen
+
+
+def _status_on(diagnosis: CancerDiagnosis, day: dt.date) -> str | None:
+    status = None
+    for event in sorted(diagnosis.status_events.all(), key=lambda e: (e.event_date, e.pk)):
+        if event.event_date <= day:
+            status = event.status
+    return status
+
+
+def _complete(visit: FollowUpVisit, diagnosis: CancerDiagnosis, delay: int, today: dt.date):
+    done = min(visit.due_date + dt.timedelta(days=delay), visit.window_end, today)
+    status = _status_on(diagnosis, done)
+    if status in (None, DiseaseStatus.NED):
+        outcome, note = Outcome.NED, ""
+    else:  # living with the disease: the item is one step of ongoing monitoring
+        outcome, note = Outcome.MORE_TESTS, "Followed up with the oncology team."
+    followup_services.visit_complete(visit=visit, completed_on=done, outcome=outcome, note=note)
+
+
+def _book(visits: Iterable[FollowUpVisit], patient: Patient, count: int, today: dt.date):
+    tz = zoneinfo.ZoneInfo(patient.time_zone)
+    upcoming = [
+        visit
+        for visit in visits
+        if visit.status == VisitStatus.PLANNED
+        and visit.window_end >= today
+        and visit.due_date > today - dt.timedelta(days=RECENT_DAYS)
+    ]
+    upcoming.sort(key=lambda visit: (visit.due_date, visit.rule_key, visit.sequence))
+    for offset, visit in enumerate(upcoming[:count]):
+        day = max(visit.due_date, today + dt.timedelta(days=BOOK_AFTER_DAYS + offset))
+        followup_services.visit_schedule(
+            visit=visit,
+            at=dt.datetime.combine(day, APPOINTMENT_TIME, tzinfo=tz),
+            location=CLINIC_ROOM,
+        )
+
+
+def _live_in(plans: list[CarePlan], today: dt.date) -> None:
+    """Make new plans look used: past items done, a few overdue, the next few booked."""
+    items = {
+        plan.pk: list(plan.visits.order_by("due_date", "rule_key", "sequence")) for plan in plans
+    }
+    overdue = choose_overdue([items[plan.pk] for plan in plans], today)
+    overdue_pks = {visit.pk for visit in overdue}
+    recent = today - dt.timedelta(days=RECENT_DAYS)
+    for plan in plans:
+        done = 0
+        for visit in items[plan.pk]:
+            if visit.pk in overdue_pks:
+                continue
+            if visit.window_end < today or visit.due_date <= recent:
+                delay = COMPLETION_DELAYS[done % len(COMPLETION_DELAYS)]
+                _complete(visit, plan.diagnosis, delay, today)
+                done += 1
+    # The most overdue item of all was booked once and not attended.
+    worst = max(overdue, key=lambda visit: _days_overdue(visit, today), default=None)
+    if worst is not None:
+        followup_services.visit_mark_missed(visit=worst, note=MISSED_NOTE)
+    by_mrn = {plan.patient.medical_record_number: plan for plan in plans}
+    for mrn, count in BOOKED:
+        plan = by_mrn.get(mrn)
+        if plan is not None:
+            _book(items[plan.pk], plan.patient, count, today)
+
+
+def seed_care_plans(*, patients: Iterable[Patient]) -> list[CarePlan]:
+    """Build a care plan for each patient's latest diagnosis that has none; return new plans.
+
+    Owned by the patient's primary nurse, counted from the end of the last curative
+    treatment (or six months after diagnosis when none has ended).
+    """
+    today = timezone.localdate()
+    patients = list(patients)
+    diagnoses = (
+        CancerDiagnosis.objects.filter(patient__in=patients)
+        .select_related("patient")
+        .prefetch_related(
+            "treatments",
+            "status_events",
+            Prefetch("care_plans", queryset=CarePlan.objects.only("pk", "diagnosis_id")),
+        )
+        .order_by("patient_id", "-diagnosed_on", "-pk")
+    )
+    latest: dict[int, CancerDiagnosis] = {}
+    for diagnosis in diagnoses:
+        latest.setdefault(diagnosis.patient_id, diagnosis)
+    templates = {template.code: template for template in CarePlanTemplate.objects.all()}
+    plans = []
+    for patient in patients:
+        diagnosis = latest.get(patient.pk)
+        if diagnosis is None or diagnosis.care_plans.all():
+            continue
+        plans.append(
+            followup_services.careplan_create(
+                diagnosis=diagnosis,
+                template=templates[_template_code(diagnosis)],
+                start_date=_start_date(diagnosis, today),
+                owner=patient.primary_nurse,
+                today=today,
+            )
+        )
+    _live_in(plans, today)
+    return plans
+
+
 def _user(username: str, first: str, last: str, password: str) -> User:
     user, _ = User.objects.get_or_create(username=username)
     user.first_name, user.last_name = first, last
@@ -583,6 +779,7 @@ def seed(*, password: str) -> list[tuple[str, str]]:
         patient.medical_record_number: patient
         for patient in seed_caseload(nurses={NURSE: staff[NURSE], NURSE2: staff[NURSE2]})
     }
+    seed_care_plans(patients=patients.values())
     for username, first, last, mrn in PATIENTS:
         user = _user(username, first, last, password)
         user.save()

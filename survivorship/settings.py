@@ -173,6 +173,22 @@ CELERY_BEAT_SCHEDULE = {
         "task": "followup.tasks.extend_care_plans",
         "schedule": crontab(hour=2, minute=15),
     },
+    "dispatch-reminders": {
+        "task": "followup.tasks.dispatch_reminders",
+        "schedule": timedelta(seconds=env_int("DISPATCH_SECONDS", 60, minimum=5)),
+    },
+    "report-stuck-reminders": {
+        "task": "followup.tasks.report_stuck_reminders",
+        "schedule": timedelta(minutes=5),
+    },
+    "open-checkins": {
+        "task": "followup.tasks.open_checkins",
+        "schedule": crontab(minute=5),  # hourly: each patient's morning comes at its hour
+    },
+    "nurse-digests": {
+        "task": "followup.tasks.send_nurse_digests",
+        "schedule": crontab(hour=5, minute=0),
+    },
 }
 # /healthz reports the beat as late when its heartbeat is older than this.
 HEARTBEAT_MAX_AGE = timedelta(seconds=env_int("HEARTBEAT_MAX_AGE_SECONDS", 300, minimum=30))

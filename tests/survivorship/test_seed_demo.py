@@ -1,12 +1,16 @@
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from patients.choices import DiseaseStatus
+from followup import guidelines, scheduling
+from followup.models import CarePlan, FollowUpVisit, Outcome, VisitStatus
+from patients.choices import DiseaseStatus, Intent
 from patients.models import CancerDiagnosis, DiseaseStatusEvent, Patient, Treatment
+from survivorship import demo
 from survivorship.roles import Role, roles_of
 
 DEMO_USERS = {
@@ -57,6 +61,10 @@ def _counts():
         "events": DiseaseStatusEvent.objects.count(),
         "patient history": Patient.history.count(),
         "event history": DiseaseStatusEvent.history.count(),
+        "plans": CarePlan.objects.count(),
+        "visits": FollowUpVisit.objects.count(),
+        "visit history": FollowUpVisit.history.count(),
+        "visit statuses": sorted(FollowUpVisit.objects.values_list("pk", "status")),
     }
 
 
@@ -160,3 +168,125 @@ def test_it_fills_in_the_history_of_patients_made_by_the_older_seed(db):
     james = Patient.objects.get(medical_record_number="DEMO-0002")
     assert james.user.username == "demo-patient2"
     assert james.diagnoses.get().status_events.exists()
+
+
+# --- Care plans and their schedules ------------------------------------------------------
+
+
+def test_it_gives_every_demo_patient_a_plan_for_their_latest_diagnosis(db):
+    call_command("seed_demo")
+    for patient in Patient.objects.all():
+        plan = CarePlan.objects.get(patient=patient)
+        assert plan.diagnosis == patient.diagnoses.order_by("-diagnosed_on").first()
+        assert plan.owner == patient.primary_nurse
+        assert plan.template_version == plan.template.version
+        assert plan.visits.exists()
+        assert plan.diagnosis.cancer_type in plan.template.cancer_types or (
+            plan.template.code == guidelines.GENERAL_TEMPLATE_CODE
+        )
+    second = CancerDiagnosis.objects.get(second_primary=True)
+    assert second.care_plans.exists()
+    melanoma = dict(
+        CarePlan.objects.filter(diagnosis__cancer_type="melanoma").values_list(
+            "diagnosis__stage_group", "template__code"
+        )
+    )
+    assert melanoma == {"IIIB": "melanoma_high", "IIA": "melanoma_low"}
+
+
+def test_it_counts_a_plan_from_the_end_of_curative_treatment(db):
+    call_command("seed_demo")
+    maria = Patient.objects.get(medical_record_number="DEMO-0001")
+    plan = maria.care_plans.get()
+    assert plan.start_date == max(t.ended_on for t in plan.diagnosis.treatments.all())
+    # Only palliative treatment: six months after the diagnosis.
+    walter = CarePlan.objects.get(patient__medical_record_number="DEMO-0009")
+    assert walter.start_date == scheduling.add_months(walter.diagnosis.diagnosed_on, 6)
+
+
+def test_it_completes_past_items_within_their_window(db):
+    call_command("seed_demo")
+    today = timezone.localdate()
+    completed = FollowUpVisit.objects.filter(status=VisitStatus.COMPLETED)
+    assert completed.count() >= 50
+    for visit in completed:
+        assert visit.window_start <= visit.completed_on <= min(visit.window_end, today)
+        assert visit.outcome in Outcome.values
+    assert completed.filter(outcome=Outcome.NED).count() > completed.count() / 2
+    long_ago = today - timedelta(days=60)
+    past = FollowUpVisit.objects.filter(window_end__lt=long_ago)
+    assert past.filter(status=VisitStatus.COMPLETED).count() > 0.9 * past.count()
+
+
+def test_it_leaves_several_items_overdue_in_every_band(db):
+    call_command("seed_demo")
+    today = timezone.localdate()
+    overdue = list(FollowUpVisit.objects.overdue(today))
+    days = [visit.days_overdue(today) for visit in overdue]
+    assert any(1 <= d <= 30 for d in days)
+    assert any(31 <= d <= 90 for d in days)
+    assert any(d > 90 for d in days)
+    assert len({visit.patient_id for visit in overdue}) >= 3
+    assert FollowUpVisit.objects.filter(status=VisitStatus.MISSED).exists()
+
+
+def test_it_books_upcoming_appointments_including_the_demo_patients_next_ones(db):
+    call_command("seed_demo")
+    now = timezone.now()
+    booked = FollowUpVisit.objects.filter(status=VisitStatus.SCHEDULED).select_related("patient")
+    assert booked.count() >= 4
+    for visit in booked:
+        assert visit.scheduled_at > now
+        assert visit.location == "Survivorship Clinic, room 2"
+        local = timezone.localtime(visit.scheduled_at, ZoneInfo(visit.patient.time_zone))
+        assert (local.hour, local.minute) == (9, 30)
+    assert booked.filter(kind="imaging").exists()
+    maria = booked.filter(patient__user__username="demo-patient")
+    assert maria.filter(scheduled_at__lte=now + timedelta(days=14)).exists()
+
+
+def test_running_it_twice_keeps_the_plans_and_their_items(db):
+    call_command("seed_demo")
+    counts = _counts()
+    call_command("seed_demo")
+    assert _counts() == counts
+
+
+def test_it_adds_plans_to_a_demo_database_made_before_plans_existed(db):
+    call_command("seed_demo")
+    CarePlan.objects.all().delete()
+    patients = Patient.objects.count()
+    call_command("seed_demo")
+    assert Patient.objects.count() == patients
+    assert CarePlan.objects.count() == patients
+    assert FollowUpVisit.objects.filter(status=VisitStatus.COMPLETED).exists()
+    assert FollowUpVisit.objects.filter(status=VisitStatus.SCHEDULED).exists()
+
+
+def _plans_on(today):
+    """The demo plans' items as the seed would build them on ``today``, without a database."""
+    plans = []
+    for person in demo.CASELOAD:
+        dx = person.diagnoses[-1]
+        ends = [t.ended for t in dx.treatments if t.intent == Intent.CURATIVE and t.ended]
+        if ends:
+            start = demo._months_ago(today, min(ends))
+        else:
+            start = scheduling.add_months(demo._months_ago(today, dx.diagnosed), 6)
+        diagnosis = CancerDiagnosis(cancer_type=dx.cancer_type, stage_group=dx.stage)
+        rules = guidelines.template_by_code(demo._template_code(diagnosis)).rules
+        plans.append(
+            scheduling.generate_schedule(rules, start, scheduling.horizon_end(start, today))
+        )
+    return plans
+
+
+def test_it_fills_every_overdue_band_whatever_the_date():
+    first = timezone.localdate()
+    for offset in range(0, 366, 3):
+        today = first + timedelta(days=offset)
+        chosen = demo.choose_overdue(_plans_on(today), today)
+        days = [(today - item.window_end).days for item in chosen]
+        for low, high, count in demo.OVERDUE_BANDS:
+            in_band = [d for d in days if low <= d and (high is None or d <= high)]
+            assert len(in_band) == count, (today, low, high, days)
