@@ -19,7 +19,9 @@ from followup.models import (
     CalendarFeed,
     CarePlan,
     CarePlanTemplate,
+    DeliveryAttempt,
     FollowUpVisit,
+    Reminder,
     ScheduleRule,
 )
 
@@ -276,4 +278,58 @@ class CalendarFeedAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+# --- Reminders: the delivery log -------------------------------------------------------------
+
+
+class DeliveryAttemptInline(admin.TabularInline):
+    model = DeliveryAttempt
+    extra = 0
+    can_delete = False
+    fields = ("attempted_at", "succeeded", "permanent", "provider_message_id", "error")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Reminder)
+class ReminderAdmin(admin.ModelAdmin):
+    """Read-only delivery log: what was sent, to whom, when, and what went wrong."""
+
+    list_display = (
+        "id",
+        "kind",
+        "channel",
+        "patient",
+        "recipient_user",
+        "send_at",
+        "status",
+        "attempts",
+        "sent_at",
+        "skip_reason",
+        "last_error",
+    )
+    list_filter = ("status", "kind", "channel", ("send_at", admin.DateFieldListFilter))
+    search_fields = (
+        "patient__family_name",
+        "patient__given_name",
+        "patient__medical_record_number",
+        "recipient_user__username",
+        "provider_message_id",
+    )
+    list_select_related = ("patient", "recipient_user")
+    date_hierarchy = "send_at"
+    inlines = [DeliveryAttemptInline]
+    readonly_fields = [field.name for field in Reminder._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

@@ -151,3 +151,58 @@ class VisitCompleteForm(forms.Form):
 
 class VisitNoteForm(forms.Form):
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class ReminderPreferenceForm(forms.Form):
+    """What the patient chooses in the portal: how, when and which reminders."""
+
+    preferred_channel = forms.ChoiceField(
+        label="How should we remind you?",
+        choices=[
+            ("email", "By email"),
+            ("sms", "By text message"),
+            ("portal", "Don't send me messages: I'll check the portal"),
+        ],
+        widget=forms.RadioSelect,
+    )
+    consent = forms.BooleanField(
+        label="I agree to receive reminders about my follow-up care",
+        required=False,
+        help_text="Messages never mention your diagnosis. You can change this at any time.",
+    )
+    quiet_start = forms.TimeField(
+        label="No messages before", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    quiet_end = forms.TimeField(
+        label="No messages after", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    appointment_reminders = forms.BooleanField(label="Visit reminders", required=False)
+    scan_reminders = forms.BooleanField(label="Scan reminders", required=False)
+    lab_reminders = forms.BooleanField(label="Blood test reminders", required=False)
+    checkin_prompts = forms.BooleanField(label="Check-in invitations", required=False)
+
+    def __init__(self, *args, patient, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.patient = patient
+
+    def clean(self):
+        data = super().clean()
+        channel = data.get("preferred_channel")
+        if channel == "email" and not self.patient.email:
+            self.add_error(
+                "preferred_channel",
+                "We don't have an email address for you yet. Ask your nurse to add it, "
+                "or choose another way.",
+            )
+        if channel == "sms" and not self.patient.mobile_phone:
+            self.add_error(
+                "preferred_channel",
+                "We don't have a mobile number for you yet. Ask your nurse to add it, "
+                "or choose another way.",
+            )
+        start, end = data.get("quiet_start"), data.get("quiet_end")
+        if start and end and (end.hour * 60 + end.minute - start.hour * 60 - start.minute < 120):
+            self.add_error(
+                "quiet_end", "Please leave at least two hours a day when we may contact you."
+            )
+        return data

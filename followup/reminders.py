@@ -68,6 +68,16 @@ def within_local_day(moment: datetime, zone: zoneinfo.ZoneInfo, start: time, end
     return local.astimezone(zoneinfo.ZoneInfo("UTC"))
 
 
+def next_allowed(moment: datetime, zone: zoneinfo.ZoneInfo, start: time, end: time) -> datetime:
+    """The first moment at or after ``moment`` inside the patient's allowed hours."""
+    local = moment.astimezone(zone)
+    if local.time() < start:
+        local = datetime.combine(local.date(), start, tzinfo=zone)
+    elif local.time() > end:
+        local = datetime.combine(local.date() + timedelta(days=1), start, tzinfo=zone)
+    return local.astimezone(zoneinfo.ZoneInfo("UTC"))
+
+
 def visit_send_times(visit: FollowUpVisit, patient) -> dict[int, datetime]:
     """Send moment (UTC) for each configured offset in days before the appointment.
 
@@ -95,7 +105,6 @@ def plan_for_visit(visit: FollowUpVisit, *, now: datetime | None = None) -> list
     patient = visit.patient
     kind = KIND_FOR_ITEM[visit.kind]
     channel = "sms" if patient.preferred_channel == "sms" else "email"
-    cutoff = settings.REMINDER_LATE_CUTOFF
     existing = {
         r.context.get("days_before"): r
         for r in Reminder.objects.select_for_update().filter(
@@ -103,16 +112,26 @@ def plan_for_visit(visit: FollowUpVisit, *, now: datetime | None = None) -> list
         )
     }
     planned = []
-    for days, send_at in visit_send_times(visit, patient).items():
-        too_late = send_at < now - cutoff
-        if send_at > visit.scheduled_at:
-            too_late = True
+    times = visit_send_times(visit, patient)
+    # Booked so late that every reminder's moment has passed (e.g. for tomorrow): the one
+    # closest to the appointment goes out now instead, the others are skipped. When a
+    # later reminder is still to come, the passed ones are simply skipped.
+    passed = [days for days, moment in times.items() if moment < now]
+    catch_up = min(passed) if passed and len(passed) == len(times) else None
+    zone = zone_of(patient)
+    start, end = quiet_hours(patient)
+    for days, send_at in times.items():
+        reason = ""
+        if days == catch_up:
+            send_at = next_allowed(now, zone, start, end)
+        elif send_at < now:
+            reason = "the appointment was booked after this reminder's time"
+        if not reason and send_at >= visit.scheduled_at:
+            reason = "no waking hour is left before the appointment"
         fields = {
             "send_at": send_at,
-            "status": ReminderStatus.SKIPPED if too_late else ReminderStatus.PENDING,
-            "skip_reason": (
-                "the appointment was booked after this reminder's time" if too_late else ""
-            ),
+            "status": ReminderStatus.SKIPPED if reason else ReminderStatus.PENDING,
+            "skip_reason": reason,
             "dedupe_key": _dedupe_key(visit, days),
             "channel": channel,
             "kind": kind,

@@ -18,6 +18,7 @@ from followup.models import (
     FollowUpVisit,
     Outcome,
     PlanStatus,
+    ReminderPreference,
     VisitStatus,
 )
 from patients.choices import Intent
@@ -320,3 +321,20 @@ def calendar_feed_revoke(*, patient) -> CalendarFeed:
     feed.rotate()
     feed.save()
     return feed
+
+
+@transaction.atomic
+def reminder_preferences_update(*, patient, data: dict) -> ReminderPreference:
+    """Save what the patient chose in the portal; consent is dated when first given."""
+    preference, _ = ReminderPreference.objects.get_or_create(patient=patient)
+    for field in ("quiet_start", "quiet_end", "appointment_reminders", "scan_reminders",
+                  "lab_reminders", "checkin_prompts"):  # fmt: skip
+        setattr(preference, field, data[field])
+    preference.save()
+    patient.preferred_channel = data["preferred_channel"]
+    if data["consent"] and patient.reminder_consent_at is None:
+        patient.reminder_consent_at = timezone.now()
+    elif not data["consent"]:
+        patient.reminder_consent_at = None
+    patient.save(update_fields=["preferred_channel", "reminder_consent_at", "updated_at"])
+    return preference

@@ -100,3 +100,35 @@ def calendar_feed(request, token):
     response["X-Robots-Tag"] = "noindex, nofollow"
     response["Referrer-Policy"] = "no-referrer"
     return response
+
+
+@role_required(Role.PATIENT)
+@never_cache
+@require_http_methods(["GET", "POST"])
+def preferences(request):
+    from followup.forms import ReminderPreferenceForm
+    from followup.models import ReminderPreference
+
+    patient = _own_patient(request)
+    current = ReminderPreference.objects.filter(patient=patient).first() or ReminderPreference()
+    initial = {
+        "preferred_channel": patient.preferred_channel,
+        "consent": patient.reminder_consent_at is not None,
+        "quiet_start": current.quiet_start,
+        "quiet_end": current.quiet_end,
+        "appointment_reminders": current.appointment_reminders,
+        "scan_reminders": current.scan_reminders,
+        "lab_reminders": current.lab_reminders,
+        "checkin_prompts": current.checkin_prompts,
+    }
+    form = ReminderPreferenceForm(request.POST or None, patient=patient, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.reminder_preferences_update(patient=patient, data=form.cleaned_data)
+        messages.success(request, "Your reminder choices are saved.")
+        return redirect("portal:preferences")
+    return render(
+        request,
+        "followup/portal_preferences.html",
+        {"patient": patient, "form": form},
+        status=400 if form.errors else 200,
+    )

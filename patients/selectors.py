@@ -11,8 +11,11 @@ from datetime import date, datetime
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from patients.models import CancerDiagnosis, DiseaseStatusEvent, Patient, Treatment
+
+MESSAGES_ON_TIMELINE = 50
 
 SCOPES = {
     "mine": "My patients",
@@ -193,7 +196,22 @@ def patient_timeline(*, patient: Patient) -> dict:
     entries += [
         TimelineEntry(visit.completed_on or visit.due_date, "visit", visit, None) for visit in done
     ]
-    order = {"status": 0, "visit": 1, "treatment": 2, "diagnosis": 3}
+    # Messages: what was sent, what failed and what was not sent (with the reason).
+    from followup.models import Reminder
+
+    sent_or_not = Reminder.objects.filter(
+        patient=patient, recipient_user__isnull=True, status__in=["sent", "failed", "skipped"]
+    ).order_by("-send_at")[:MESSAGES_ON_TIMELINE]
+    entries += [
+        TimelineEntry(
+            timezone.localtime(reminder.sent_at or reminder.send_at).date(),
+            "message",
+            reminder,
+            None,
+        )
+        for reminder in sent_or_not
+    ]
+    order = {"status": 0, "visit": 1, "message": 2, "treatment": 3, "diagnosis": 4}
     entries.sort(key=lambda entry: (entry.day, -order[entry.kind]), reverse=True)
     return {
         "diagnoses": diagnoses,

@@ -58,7 +58,15 @@ def patient_create(*, data: dict, care_team=()) -> Patient:
 
 @transaction.atomic
 def patient_update(*, patient: Patient, data: dict, care_team=None) -> Patient:
+    # Compare with what is stored: a ModelForm has already copied its data onto `patient`.
+    contact_before = (
+        Patient.objects.filter(pk=patient.pk)
+        .values_list("email", "mobile_phone", "preferred_channel")
+        .get()
+    )
     _assign(patient, data, PATIENT_FIELDS)
+    if (patient.email, patient.mobile_phone, patient.preferred_channel) != contact_before:
+        patient.contact_problem = ""  # a nurse fixed the contact: try again
     patient.full_clean()
     patient.save()
     if care_team is not None:

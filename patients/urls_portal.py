@@ -9,4 +9,5 @@ urlpatterns = [
     path("plan/", views_portal.plan, name="plan"),
     path("calendar.ics", views_portal.calendar_download, name="calendar"),
     path("calendar/", views_portal.calendar_settings, name="calendar_settings"),
+    path("preferences/", views_portal.preferences, name="preferences"),
 ]

@@ -35,7 +35,15 @@ from django.utils import timezone
 
 from followup import guidelines, scheduling
 from followup import services as followup_services
-from followup.models import CarePlan, CarePlanTemplate, FollowUpVisit, Outcome, VisitStatus
+from followup.models import (
+    CarePlan,
+    CarePlanTemplate,
+    FollowUpVisit,
+    Outcome,
+    ReminderPreference,
+    VisitStatus,
+)
+from followup.reminders import open_checkin
 from patients import services
 from patients.choices import (
     CancerType,
@@ -764,6 +772,23 @@ def _user(username: str, first: str, last: str, password: str) -> User:
     return user
 
 
+def seed_visible_reminder(patient: Patient) -> None:
+    """Make the reminder pipeline visible on a fresh `make run`, at any time of day.
+
+    The demo patient accepts messages at any hour, and today's symptom check-in is
+    opened for her: its prompt falls due at once and the worker sends it on the next
+    dispatch run (every minute) to the console and var/mail/. Opening a check-in is
+    idempotent per plan and day, so running seed_demo again the same day sends nothing
+    more.
+    """
+    ReminderPreference.objects.update_or_create(
+        patient=patient, defaults={"quiet_start": dt.time(0, 0), "quiet_end": dt.time(23, 59)}
+    )
+    plan = patient.care_plans.filter(status="active").first()
+    if plan is not None:
+        open_checkin(plan, timezone.localdate())
+
+
 def seed(*, password: str) -> list[tuple[str, str]]:
     groups = {role: Group.objects.get_or_create(name=name)[0] for role, name in GROUP_NAMES.items()}
     accounts = []
@@ -780,6 +805,7 @@ def seed(*, password: str) -> list[tuple[str, str]]:
         for patient in seed_caseload(nurses={NURSE: staff[NURSE], NURSE2: staff[NURSE2]})
     }
     seed_care_plans(patients=patients.values())
+    seed_visible_reminder(patients[PATIENTS[0][3]])
     for username, first, last, mrn in PATIENTS:
         user = _user(username, first, last, password)
         user.save()

@@ -326,3 +326,26 @@ def test_it_never_plans_the_same_reminder_twice(visit):
     reminders.plan_for_visit(visit)
     assert Reminder.objects.filter(visit=visit).count() == 2
     assert CarePlan.objects.count() == 1
+
+
+def test_it_reminds_at_once_when_a_visit_is_booked_for_tomorrow(visit):
+    ReminderPreference.objects.create(
+        patient=visit.patient, quiet_start=time(0, 0), quiet_end=time(23, 59)
+    )
+    services.visit_schedule(visit=visit, at=timezone.now() + timedelta(hours=20))
+    day_before = Reminder.objects.get(visit=visit, context__days_before=1)
+    week_before = Reminder.objects.get(visit=visit, context__days_before=7)
+    assert day_before.status == "pending"
+    assert abs((day_before.send_at - timezone.now()).total_seconds()) < 60
+    assert week_before.status == "skipped"  # not two messages at once
+    assert dispatch.send_batch(dispatch.due_ids())["sent"] == 1
+
+
+def test_it_waits_for_the_morning_when_booked_late_at_night(visit):
+    night = datetime(2026, 6, 15, 22, 0, tzinfo=NEW_YORK)
+    visit.status = VisitStatus.SCHEDULED
+    visit.scheduled_at = night + timedelta(hours=14)  # 12:00 the next day
+    visit.save()
+    planned = {r.context["days_before"]: r for r in reminders.plan_for_visit(visit, now=night)}
+    assert planned[1].send_at == datetime(2026, 6, 16, 8, 0, tzinfo=NEW_YORK)
+    assert planned[1].status == "pending"

@@ -47,6 +47,7 @@ EXPECTED = {
     "portal:plan": {PATIENT},
     "portal:calendar": {PATIENT},
     "portal:calendar_settings": {PATIENT},
+    "portal:preferences": {PATIENT},
     "calendar:feed": PUBLIC,
     "dashboard:home": {NURSE, ADMIN},
 }
