@@ -3,7 +3,16 @@ from datetime import timedelta
 from django import forms
 from django.utils import timezone
 
-from followup.models import CarePlanTemplate, CheckInFrequency, ItemKind, Outcome, PlanStatus
+from followup.models import (
+    CarePlanTemplate,
+    CheckInFrequency,
+    ItemKind,
+    Outcome,
+    PlanStatus,
+    Resolution,
+    Severity,
+    Trend,
+)
 from patients.forms import DateInput, NurseChoiceField, nurses
 
 
@@ -206,3 +215,144 @@ class ReminderPreferenceForm(forms.Form):
                 "quiet_end", "Please leave at least two hours a day when we may contact you."
             )
         return data
+
+
+RATING_CHOICES = [("", "Prefer not to say"), *((str(n), str(n)) for n in range(11))]
+MAX_TEXT = 2000
+
+
+def _no_control_characters(value: str, field_label: str) -> str:
+    if "\x00" in value or any(ord(ch) < 32 and ch not in "\t\r\n" for ch in value):
+        raise forms.ValidationError(
+            f"{field_label} contains characters we cannot store. Please retype it."
+        )
+    return value
+
+
+class SymptomReportForm(forms.Form):
+    """The patient's report: ticked warning signs with how bad, how long, and the trend.
+
+    Fields per sign are created from the patient's own list (general signs plus those
+    of their plan), named sign_<code>, severity_<code>, days_<code>, since_<code> and
+    trend_<code>. The wording is ours, plain and short.
+    """
+
+    submission_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    other_text = forms.CharField(
+        label="Anything else you want us to know?",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": MAX_TEXT}),
+        max_length=MAX_TEXT,
+        help_text="Any language is fine. Up to 2,000 characters.",
+    )
+    worry = forms.TypedChoiceField(
+        label="How much have you worried about the cancer coming back this week?",
+        help_text="0 means not at all, 10 means all the time.",
+        choices=RATING_CHOICES,
+        coerce=int,
+        required=False,
+        empty_value=None,
+    )
+    distress = forms.TypedChoiceField(
+        label="Overall, how upset or under strain have you felt this week?",
+        help_text="0 means not at all, 10 means the most you can imagine.",
+        choices=RATING_CHOICES,
+        coerce=int,
+        required=False,
+        empty_value=None,
+    )
+
+    def __init__(self, *args, signs, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.signs = signs
+        for sign in signs:
+            self.fields[f"sign_{sign.code}"] = forms.BooleanField(label=sign.label, required=False)
+            self.fields[f"severity_{sign.code}"] = forms.ChoiceField(
+                label="How bad is it?",
+                choices=[("", "Choose…"), *Severity.choices],
+                required=False,
+            )
+            self.fields[f"days_{sign.code}"] = forms.IntegerField(
+                label="For how many days?", min_value=0, max_value=3650, required=False
+            )
+            self.fields[f"since_{sign.code}"] = forms.DateField(
+                label="Or since which date?", required=False, widget=DateInput()
+            )
+            self.fields[f"trend_{sign.code}"] = forms.ChoiceField(
+                label="Compared with last time",
+                choices=[("", "Choose…"), *Trend.choices],
+                required=False,
+            )
+
+    def sign_rows(self):
+        """(sign, checkbox, severity, days, since, trend) bound fields, for the template."""
+        for sign in self.signs:
+            yield (
+                sign,
+                *(
+                    self[f"{prefix}_{sign.code}"]
+                    for prefix in ("sign", "severity", "days", "since", "trend")
+                ),
+            )
+
+    def clean_other_text(self):
+        return _no_control_characters(self.cleaned_data["other_text"], "Your message").strip()
+
+    def clean(self):
+        data = super().clean()
+        today = timezone.localdate()
+        chosen = []
+        for sign in self.signs:
+            if not data.get(f"sign_{sign.code}"):
+                continue
+            severity = data.get(f"severity_{sign.code}")
+            trend = data.get(f"trend_{sign.code}")
+            days = data.get(f"days_{sign.code}")
+            since = data.get(f"since_{sign.code}")
+            if not severity:
+                self.add_error(f"severity_{sign.code}", "Please say how bad it is.")
+            if not trend:
+                self.add_error(f"trend_{sign.code}", "Please say if it is new, the same or worse.")
+            if since is not None:
+                if since > today:
+                    self.add_error(f"since_{sign.code}", "This date is in the future.")
+                elif days is None:
+                    days = (today - since).days
+            chosen.append(
+                {"code": sign.code, "label": sign.label, "severity": severity, "trend": trend,
+                 "days": days}
+            )  # fmt: skip
+        data["chosen_signs"] = chosen
+        return data
+
+
+class ReportResolveForm(forms.Form):
+    action = forms.ChoiceField(
+        label="What was done", choices=[("", "Choose…"), *Resolution.choices]
+    )
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    visit_kind = forms.ChoiceField(
+        label="Visit type", choices=ItemKind.choices, required=False, initial="visit"
+    )
+    visit_label = forms.CharField(label="What is booked", max_length=120, required=False)
+    visit_due = forms.DateField(label="When", required=False, widget=DateInput())
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") == Resolution.BOOKED_VISIT:
+            if not data.get("visit_label"):
+                self.add_error("visit_label", "Say what was booked, e.g. Clinic visit or Chest CT.")
+            if not data.get("visit_due"):
+                self.add_error("visit_due", "Give the date of the visit.")
+        if data.get("action") == Resolution.NO_ACTION and not data.get("note"):
+            self.add_error("note", "Please note why no action is needed.")
+        return data
+
+    def visit(self) -> dict | None:
+        if self.cleaned_data.get("action") != Resolution.BOOKED_VISIT:
+            return None
+        return {
+            "kind": self.cleaned_data["visit_kind"] or "visit",
+            "label": self.cleaned_data["visit_label"],
+            "due_date": self.cleaned_data["visit_due"],
+        }

@@ -81,3 +81,74 @@ def patient_schedule(*, patient, today=None, upcoming=5):
             .order_by("-due_date")
         ),
     }
+
+
+def triage_queue(*, user):
+    """Open reports of the caseload: urgent first, then needs review, then routine;
+    within a level the longest-waiting first."""
+    from django.db.models import Case, IntegerField, Prefetch, Value, When
+
+    from followup.models import ReportedSign, SymptomReport, TriageLevel
+
+    level_order = Case(
+        When(triage_level=TriageLevel.URGENT, then=Value(0)),
+        When(triage_level=TriageLevel.REVIEW, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    return (
+        SymptomReport.objects.for_user(user)
+        .open()
+        .select_related("patient", "acknowledged_by")
+        .prefetch_related(Prefetch("signs", queryset=ReportedSign.objects.order_by("pk")))
+        .annotate(level_order=level_order)
+        .order_by("level_order", "submitted_at", "pk")
+    )
+
+
+def report_get(*, user, pk):
+    from followup.models import SymptomReport
+
+    reports = SymptomReport.objects.for_user(user).select_related(
+        "patient", "acknowledged_by", "resolved_by", "checkin"
+    )
+    return get_object_or_404(reports.prefetch_related("signs"), pk=pk)
+
+
+def missed_checkins(*, user):
+    from followup.reporting import missed_checkins_in_a_row
+    from patients.models import Patient
+
+    patients = Patient.objects.for_user(user)
+    ids = missed_checkins_in_a_row(patients=patients)
+    return list(Patient.objects.filter(pk__in=ids).order_by("family_name")) if ids else []
+
+
+def symptom_trends(*, patient, limit=52) -> dict:
+    """The patient's reports over time, for the chart and its accessible table."""
+    from django.db.models import Prefetch
+
+    from followup.models import ReportedSign, SymptomReport
+
+    reports = list(
+        SymptomReport.objects.filter(patient=patient)
+        .prefetch_related(Prefetch("signs", queryset=ReportedSign.objects.order_by("pk")))
+        .order_by("-submitted_at")[:limit]
+    )
+    reports.reverse()
+    rank = {"mild": 1, "moderate": 2, "severe": 3}
+    rows = []
+    for report in reports:
+        signs = list(report.signs.all())
+        rows.append(
+            {
+                "date": timezone.localdate(report.submitted_at).isoformat(),
+                "worry": report.worry,
+                "distress": report.distress,
+                "signs": len(signs),
+                "worst": max((rank[s.severity] for s in signs), default=0),
+                "labels": [f"{s.label} ({s.severity})" for s in signs],
+                "level": report.triage_level,
+            }
+        )
+    return {"rows": rows}

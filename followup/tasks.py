@@ -35,3 +35,17 @@ def open_checkins():
 @shared_task(ignore_result=True)
 def send_nurse_digests():
     return reminders.nurse_digests()
+
+
+@shared_task(ignore_result=True)
+def escalate_urgent_reports():
+    from followup import reporting
+
+    return reporting.escalate_unacknowledged()
+
+
+@shared_task(ignore_result=True)
+def remind_unanswered_checkins():
+    from followup import reporting
+
+    return reporting.remind_unanswered_checkins()

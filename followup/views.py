@@ -6,6 +6,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from followup import selectors_nurse as selectors
 from followup import services
@@ -286,3 +287,73 @@ def _offer_status_event(request, visit):
         response["HX-Redirect"] = url
         return response
     return redirect(url)
+
+
+# --- Triage queue --------------------------------------------------------------------------
+
+
+@role_required(Role.NURSE)
+def reports_queue(request):
+    from django.core.paginator import Paginator
+
+    page = Paginator(selectors.triage_queue(user=request.user), 25).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "followup/reports_queue.html",
+        {"page": page, "missed": selectors.missed_checkins(user=request.user), "query": ""},
+    )
+
+
+@role_required(Role.NURSE)
+def report_detail(request, pk):
+    from followup.forms import ReportResolveForm
+
+    report = selectors.report_get(user=request.user, pk=pk)
+    return render(
+        request,
+        "followup/report_detail.html",
+        {"report": report, "patient": report.patient, "form": ReportResolveForm()},
+    )
+
+
+@role_required(Role.NURSE)
+@require_POST
+def report_acknowledge(request, pk):
+    from followup import reporting
+
+    report = selectors.report_get(user=request.user, pk=pk)
+    reporting.report_acknowledge(report=report, by=request.user)
+    messages.success(request, "Acknowledged: the team can see you are on it.")
+    return redirect("nurse:report", pk=report.pk)
+
+
+@role_required(Role.NURSE)
+@require_POST
+def report_resolve(request, pk):
+    from followup import reporting
+    from followup.forms import ReportResolveForm
+
+    report = selectors.report_get(user=request.user, pk=pk)
+    form = ReportResolveForm(request.POST)
+    if form.is_valid():
+        try:
+            reporting.report_resolve(
+                report=report,
+                by=request.user,
+                action=form.cleaned_data["action"],
+                note=form.cleaned_data["note"],
+                visit=form.visit(),
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Resolved. It stays in the patient's history.")
+            return redirect("nurse:reports")
+    return render(
+        request,
+        "followup/report_detail.html",
+        {"report": report, "patient": report.patient, "form": form},
+        status=400,
+    )

@@ -132,3 +132,96 @@ def preferences(request):
         {"patient": patient, "form": form},
         status=400 if form.errors else 200,
     )
+
+
+# --- Symptom reports -----------------------------------------------------------------------
+
+
+def _report_form(request, patient, *, checkin=None):
+    import secrets
+
+    from followup import reporting
+    from followup.forms import SymptomReportForm
+    from followup.models import CheckIn, CheckInStatus
+
+    signs = reporting.sign_choices(patient)
+    initial = {"submission_key": secrets.token_hex(16)}
+    form = SymptomReportForm(request.POST or None, signs=signs, initial=initial)
+    if request.method == "POST":
+        if request.POST.get("nothing_new") == "1":
+            # "Nothing new this week": answers the check-in in one click.
+            key = request.POST.get("submission_key", "")[:64] or secrets.token_hex(16)
+            submitted = reporting.report_submit(
+                patient=patient, submission_key=key, signs=[], nothing_new=True, checkin=checkin
+            )
+            return redirect("portal:report_done", pk=submitted.report.pk)
+        if form.is_valid():
+            data = form.cleaned_data
+            submitted = reporting.report_submit(
+                patient=patient,
+                submission_key=data["submission_key"],
+                signs=data["chosen_signs"],
+                other_text=data["other_text"],
+                worry=data["worry"],
+                distress=data["distress"],
+                checkin=checkin,
+            )
+            return redirect("portal:report_done", pk=submitted.report.pk)
+    open_checkin = checkin or (
+        CheckIn.objects.filter(patient=patient, status=CheckInStatus.OPEN)
+        .order_by("-due_on")
+        .first()
+    )
+    return render(
+        request,
+        "followup/portal_report.html",
+        {"patient": patient, "form": form, "checkin": checkin, "open_checkin": open_checkin},
+        status=400 if form.errors else 200,
+    )
+
+
+@role_required(Role.PATIENT)
+@never_cache
+@require_http_methods(["GET", "POST"])
+def report_new(request):
+    return _report_form(request, _own_patient(request))
+
+
+@role_required(Role.PATIENT)
+@never_cache
+@require_http_methods(["GET", "POST"])
+def checkin_answer(request, pk):
+    from followup.models import CheckIn, CheckInStatus
+
+    patient = _own_patient(request)
+    checkin = get_object_or_404(CheckIn, pk=pk, patient=patient)
+    if checkin.status == CheckInStatus.ANSWERED and hasattr(checkin, "report"):
+        messages.info(request, "You already answered this check-in. Thank you.")
+        return redirect("portal:report_done", pk=checkin.report.pk)
+    return _report_form(request, patient, checkin=checkin)
+
+
+@role_required(Role.PATIENT)
+@never_cache
+@require_safe
+def report_done(request, pk):
+    from django.conf import settings
+
+    from followup import triage
+    from followup.models import SymptomReport
+
+    patient = _own_patient(request)
+    report = get_object_or_404(
+        SymptomReport.objects.prefetch_related("signs"), pk=pk, patient=patient
+    )
+    return render(
+        request,
+        "followup/portal_report_done.html",
+        {
+            "patient": patient,
+            "report": report,
+            "next_step": triage.explain_level(report.triage_level).format(
+                phone=settings.CLINIC_PHONE
+            ),
+        },
+    )

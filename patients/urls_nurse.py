@@ -27,6 +27,10 @@ urlpatterns = [
     path("plans/<int:pk>/print/", followup_views.plan_print, name="plan_print"),
     path("plans/<int:pk>/items/new/", followup_views.visit_add, name="visit_add"),
     path("items/<int:pk>/", followup_views.visit_row, name="visit_row"),
+    path("reports/", followup_views.reports_queue, name="reports"),
+    path("reports/<int:pk>/", followup_views.report_detail, name="report"),
+    path("reports/<int:pk>/acknowledge/", followup_views.report_acknowledge, name="report_ack"),
+    path("reports/<int:pk>/resolve/", followup_views.report_resolve, name="report_resolve"),
     re_path(
         r"^items/(?P<pk>[0-9]+)/(?P<action>schedule|complete|cancel|missed|reopen)/$",
         followup_views.visit_action,

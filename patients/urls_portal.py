@@ -10,4 +10,7 @@ urlpatterns = [
     path("calendar.ics", views_portal.calendar_download, name="calendar"),
     path("calendar/", views_portal.calendar_settings, name="calendar_settings"),
     path("preferences/", views_portal.preferences, name="preferences"),
+    path("report/", views_portal.report_new, name="report"),
+    path("checkin/<int:pk>/", views_portal.checkin_answer, name="checkin"),
+    path("reports/<int:pk>/", views_portal.report_done, name="report_done"),
 ]

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from followup import selectors_nurse as followup_selectors
+from followup.models import CheckIn, SymptomReport
 from followup.selectors import upcoming_visits
 from patients import selectors, services
 from patients.forms import (
@@ -20,6 +21,7 @@ from patients.models import CancerDiagnosis, DiseaseStatusEvent, Treatment
 from survivorship.roles import Role, role_required
 
 PAGE_SIZE = 25
+QUEUE_PREVIEW = 5
 CASELOAD_DEFAULTS = {
     "scope": "mine",
     "q": "",
@@ -77,6 +79,7 @@ def nurse_home(request):
             "scopes": selectors.SCOPES,
             "today": timezone.localdate(),
             "panel": followup_selectors.due_and_overdue(user=request.user),
+            "queue": list(followup_selectors.triage_queue(user=request.user)[:QUEUE_PREVIEW]),
         },
     )
 
@@ -91,6 +94,7 @@ def patient_detail(request, pk):
         "age": patient.age_on(today),
         "plans": followup_selectors.patient_plans(patient=patient),
         "schedule": followup_selectors.patient_schedule(patient=patient, today=today),
+        "trends": followup_selectors.symptom_trends(patient=patient),
     }
     context.update(selectors.patient_timeline(patient=patient))
     return render(request, "patients/patient_detail.html", context)
@@ -353,7 +357,20 @@ def patient_invite(request, pk):
 
 @role_required(Role.PATIENT)
 def portal_home(request):
-    patient = get_object_or_404(selectors.patients_for(request.user), user=request.user)
-    context = {"patient": patient, "next_visits": upcoming_visits(patient=patient)}
-    context.update(selectors.patient_timeline(patient=patient))
+    patient = get_object_or_404(
+        selectors.patients_for(request.user).select_related("primary_nurse"), user=request.user
+    )
+    context = {
+        "patient": patient,
+        "diagnoses": patient.diagnoses.prefetch_related("treatments"),
+        "next_visits": upcoming_visits(patient=patient),
+        "open_checkin": CheckIn.objects.filter(patient=patient, status="open")
+        .order_by("-due_on")
+        .first(),
+        "recent_reports": list(
+            SymptomReport.objects.filter(patient=patient)
+            .prefetch_related("signs")
+            .order_by("-submitted_at")[:5]
+        ),
+    }
     return render(request, "patients/portal_home.html", context)

@@ -8,5 +8,6 @@ def app(request):
     return {
         "APP_VERSION": __version__,
         "CLINIC_NAME": settings.CLINIC_NAME,
+        "CLINIC_PHONE": settings.CLINIC_PHONE,
         "user_roles": roles_of(getattr(request, "user", None)),
     }

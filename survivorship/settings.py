@@ -185,6 +185,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "followup.tasks.open_checkins",
         "schedule": crontab(minute=5),  # hourly: each patient's morning comes at its hour
     },
+    "escalate-urgent-reports": {
+        "task": "followup.tasks.escalate_urgent_reports",
+        "schedule": timedelta(minutes=10),
+    },
+    "remind-unanswered-checkins": {
+        "task": "followup.tasks.remind_unanswered_checkins",
+        "schedule": crontab(minute=35),
+    },
     "nurse-digests": {
         "task": "followup.tasks.send_nurse_digests",
         "schedule": crontab(hour=5, minute=0),
@@ -258,6 +266,10 @@ REMINDER_RETRY_BASE = timedelta(seconds=env_int("REMINDER_RETRY_BASE_SECONDS", 6
 REMINDER_STUCK_AFTER = timedelta(minutes=env_int("REMINDER_STUCK_MINUTES", 15, minimum=1))
 REMINDER_BATCH_SIZE = env_int("REMINDER_BATCH_SIZE", 50, minimum=1)
 NURSE_DIGEST_TIME = time(7, 30)
+# An urgent symptom report not acknowledged within this time escalates to the rest of
+# the care team and to administrators.
+URGENT_ACK_TIMEOUT = timedelta(hours=env_int("URGENT_ACK_HOURS", 4, minimum=1))
+CHECKIN_REMINDER_AFTER = timedelta(days=3)
 SMS_BACKEND = env_choice("SMS_BACKEND", ("console", "http"), "console")
 SMS_HTTP_URL = env_str("SMS_HTTP_URL")
 SMS_HTTP_USER = env_str("SMS_HTTP_USER")

@@ -1,0 +1,311 @@
+"""Symptom reports: the signs a patient can tick, submitting, triage, the nurse's queue.
+
+All writes go through these functions; views only parse input and render.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from followup import triage
+from followup.content import GENERAL_WARNING_SIGNS
+from followup.models import (
+    CarePlan,
+    CheckIn,
+    CheckInStatus,
+    PlanStatus,
+    ReportedSign,
+    ReportStatus,
+    SymptomReport,
+    TriageLevel,
+)
+from followup.reminders import nurse_alert
+
+HISTORY_REPORTS = 5
+
+
+@dataclass(frozen=True)
+class SignChoice:
+    code: str
+    label: str
+
+
+def sign_choices(patient) -> list[SignChoice]:
+    """The general warning signs, then those of the patient's active plans' templates."""
+    choices = [SignChoice(code, label) for code, label in GENERAL_WARNING_SIGNS]
+    seen = {label.casefold() for _, label in GENERAL_WARNING_SIGNS}
+    plans = CarePlan.objects.filter(patient=patient, status=PlanStatus.ACTIVE).order_by("pk")
+    for plan in plans:
+        for index, label in enumerate(plan.warning_signs_snapshot):
+            if label.casefold() not in seen:
+                seen.add(label.casefold())
+                choices.append(SignChoice(f"plan{plan.pk}_{index}", label))
+    return choices
+
+
+def _history(patient, before=None) -> list[triage.PastReport]:
+    reports = SymptomReport.objects.filter(patient=patient).prefetch_related("signs")
+    if before is not None:
+        reports = reports.filter(submitted_at__lt=before)
+    history = []
+    for report in reports.order_by("-submitted_at")[:HISTORY_REPORTS]:
+        history.append(
+            triage.PastReport(
+                submitted_on=timezone.localdate(report.submitted_at),
+                signs=tuple(
+                    triage.Sign(s.code, s.severity, s.days, s.trend) for s in report.signs.all()
+                ),
+                worry=report.worry,
+                distress=report.distress,
+            )
+        )
+    return history
+
+
+@dataclass(frozen=True)
+class Submitted:
+    report: SymptomReport
+    created: bool
+
+
+def report_submit(
+    *,
+    patient,
+    submission_key: str,
+    signs: list[dict],
+    other_text: str = "",
+    worry: int | None = None,
+    distress: int | None = None,
+    nothing_new: bool = False,
+    checkin: CheckIn | None = None,
+) -> Submitted:
+    """File a report, triage it against the patient's own history, alert if urgent.
+
+    ``signs``: dicts with code, label, severity, days, trend. A second submit with the
+    same key (a double click, a resent form) returns the first report.
+    """
+    existing = SymptomReport.objects.filter(submission_key=submission_key).first()
+    if existing is not None:
+        if existing.patient_id != patient.pk:
+            raise PermissionError("submission key belongs to another patient")
+        return Submitted(existing, False)
+    today = timezone.localdate()
+    labels = {sign["code"]: sign["label"] for sign in signs}
+    decision = triage.triage(
+        signs=[triage.Sign(s["code"], s["severity"], s.get("days"), s["trend"]) for s in signs],
+        worry=worry,
+        distress=distress,
+        history=_history(patient),
+        today=today,
+        labels=labels,
+    )
+    plan = (
+        CarePlan.objects.filter(patient=patient, status=PlanStatus.ACTIVE).order_by("-pk").first()
+    )
+    try:
+        with transaction.atomic():
+            report = SymptomReport.objects.create(
+                patient=patient,
+                plan=plan,
+                checkin=checkin,
+                submission_key=submission_key,
+                nothing_new=nothing_new and not signs,
+                other_text=other_text,
+                worry=worry,
+                distress=distress,
+                triage_level=decision.level,
+                triage_rule=decision.rule,
+                triage_reason=decision.reason[:500],
+                triage_fired=[
+                    {"rule": f.rule, "level": f.level, "reason": f.reason} for f in decision.fired
+                ],
+            )
+            ReportedSign.objects.bulk_create(
+                ReportedSign(
+                    report=report,
+                    code=s["code"],
+                    label=s["label"][:200],
+                    severity=s["severity"],
+                    days=s.get("days"),
+                    trend=s["trend"],
+                )
+                for s in signs
+            )
+            if checkin is not None:
+                CheckIn.objects.filter(pk=checkin.pk).update(
+                    status=CheckInStatus.ANSWERED, answered_at=timezone.now()
+                )
+            if report.triage_level == TriageLevel.URGENT:
+                _alert_primary_nurse(report)
+    except IntegrityError:
+        # The same key committed by a concurrent request: that one is the report.
+        return Submitted(SymptomReport.objects.get(submission_key=submission_key), False)
+    return Submitted(report, True)
+
+
+def _report_url(report) -> str:
+    return f"{settings.SITE_URL}/nurse/reports/{report.pk}/"
+
+
+def _alert(report, users, reason_key, subject, text):
+    for user in users:
+        nurse_alert(
+            user=user,
+            dedupe_key=f"{reason_key}:{report.pk}",
+            subject=subject,
+            text=text,
+            patient=report.patient,
+            url=_report_url(report),
+        )
+
+
+def _alert_primary_nurse(report) -> None:
+    patient = report.patient
+    users = [patient.primary_nurse] if patient.primary_nurse else list(patient.care_team.all())
+    _alert(
+        report,
+        [u for u in users if u is not None],
+        "triage",
+        "Urgent symptom report",
+        "A patient in your caseload sent a symptom report that needs you today. "
+        "Please open it, acknowledge it and call the patient.",
+    )
+
+
+def escalate_unacknowledged(*, now=None) -> int:
+    """Urgent reports not acknowledged in time go to the rest of the team and admins."""
+    from django.contrib.auth.models import User
+
+    from survivorship.roles import GROUP_NAMES, Role
+
+    now = now or timezone.now()
+    late = SymptomReport.objects.filter(
+        triage_level=TriageLevel.URGENT,
+        status=ReportStatus.OPEN,
+        escalated_at__isnull=True,
+        submitted_at__lt=now - settings.URGENT_ACK_TIMEOUT,
+    ).select_related("patient")
+    admins = list(User.objects.filter(groups__name=GROUP_NAMES[Role.ADMINISTRATOR], is_active=True))
+    count = 0
+    for report in late:
+        with transaction.atomic():
+            claimed = SymptomReport.objects.filter(pk=report.pk, escalated_at__isnull=True).update(
+                escalated_at=now
+            )
+            if not claimed:
+                continue
+            team = [
+                user
+                for user in report.patient.care_team.all()
+                if user.pk != report.patient.primary_nurse_id
+            ]
+            hours = int(settings.URGENT_ACK_TIMEOUT.total_seconds() // 3600)
+            _alert(
+                report,
+                {user.pk: user for user in [*team, *admins]}.values(),
+                "escalation",
+                "Urgent symptom report not yet acknowledged",
+                f"An urgent symptom report has waited more than {hours} hours without a nurse "
+                "acknowledging it. Please make sure someone calls the patient.",
+            )
+            count += 1
+    return count
+
+
+@transaction.atomic
+def report_acknowledge(*, report: SymptomReport, by) -> SymptomReport:
+    if report.status == ReportStatus.OPEN:
+        report.status = ReportStatus.ACKNOWLEDGED
+        report.acknowledged_by = by
+        report.acknowledged_at = timezone.now()
+        report.save(update_fields=["status", "acknowledged_by", "acknowledged_at"])
+    return report
+
+
+@transaction.atomic
+def report_resolve(
+    *, report: SymptomReport, by, action: str, note: str = "", visit: dict | None = None
+) -> SymptomReport:
+    """Close the report with what was done; booking a visit adds it to the active plan."""
+    from followup import services
+
+    if report.status == ReportStatus.RESOLVED:
+        return report
+    if report.status == ReportStatus.OPEN:
+        report.acknowledged_by = by
+        report.acknowledged_at = timezone.now()
+    if visit is not None:
+        plan = report.plan or (
+            CarePlan.objects.filter(patient=report.patient, status=PlanStatus.ACTIVE).first()
+        )
+        if plan is None:
+            from django.core.exceptions import ValidationError
+
+            raise ValidationError(
+                "This patient has no active care plan to add a visit to: create one first."
+            )
+        services.visit_add(plan=plan, **visit)
+    report.status = ReportStatus.RESOLVED
+    report.resolved_by = by
+    report.resolved_at = timezone.now()
+    report.resolution = action
+    report.resolution_note = note
+    report.save()
+    return report
+
+
+def missed_checkins_in_a_row(*, patients, count: int = 2) -> list:
+    """Patients whose last ``count`` check-ins were all missed (for the nurse's queue)."""
+    flagged = []
+    recent: dict[int, list[str]] = {}
+    rows = (
+        CheckIn.objects.filter(patient__in=patients)
+        .exclude(status=CheckInStatus.OPEN)
+        .order_by("patient_id", "-due_on")
+        .values_list("patient_id", "status")
+    )
+    for patient_id, status in rows:
+        statuses = recent.setdefault(patient_id, [])
+        if len(statuses) < count:
+            statuses.append(status)
+    for patient_id, statuses in recent.items():
+        if len(statuses) == count and all(s == CheckInStatus.MISSED for s in statuses):
+            flagged.append(patient_id)
+    return flagged
+
+
+def remind_unanswered_checkins(*, now=None) -> int:
+    """An open check-in unanswered for CHECKIN_REMINDER_AFTER gets one more prompt."""
+    from followup.models import Reminder, ReminderKind
+    from followup.reminders import next_allowed, quiet_hours, zone_of
+
+    now = now or timezone.now()
+    cutoff = timezone.localdate(now) - settings.CHECKIN_REMINDER_AFTER
+    created = 0
+    for checkin in CheckIn.objects.filter(
+        status=CheckInStatus.OPEN, due_on__lte=cutoff
+    ).select_related("patient"):
+        patient = checkin.patient
+        start, end = quiet_hours(patient)
+        _, made = Reminder.objects.get_or_create(
+            dedupe_key=f"checkin:{checkin.pk}:again",
+            defaults={
+                "kind": ReminderKind.CHECKIN,
+                "channel": "sms" if patient.preferred_channel == "sms" else "email",
+                "patient": patient,
+                "checkin": checkin,
+                "send_at": next_allowed(now, zone_of(patient), start, end),
+                "context": {"again": True},
+            },
+        )
+        created += made
+    return created
+
+
+def days_since(day: date | None, today: date) -> int | None:
+    return None if day is None else max((today - day).days, 0)
