@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from followup import messages
 from followup.models import (
+    OPEN_STATUSES,
     CheckInStatus,
     DeliveryAttempt,
     Reminder,
@@ -108,7 +109,10 @@ def _why_not(reminder: Reminder, now: datetime) -> tuple[str, str] | None:
     if reminder.attempts == 1 and now - reminder.send_at > settings.REMINDER_LATE_CUTOFF:
         return "skipped", f"too late: it was due at {reminder.send_at:%Y-%m-%d %H:%M} UTC"
     visit = reminder.visit
-    if visit is not None and (
+    if visit is not None and reminder.kind == ReminderKind.OVERDUE:
+        if visit.status not in OPEN_STATUSES:
+            return "cancelled", "the follow-up item is no longer open"
+    elif visit is not None and (
         visit.status != VisitStatus.SCHEDULED or reminder.context.get("days_before") is None
     ):
         return "cancelled", "the visit is no longer booked"

@@ -47,11 +47,12 @@ def _context(reminder: Reminder) -> dict:
     if patient is not None:
         context["given_name"] = patient.given_name
     visit = reminder.visit
+    if visit is not None:
+        context["item"] = GENERIC_ITEM.get(visit.kind, "follow-up")
     if visit is not None and visit.scheduled_at is not None:
         local = timezone.localtime(visit.scheduled_at, zone_of(patient))
         context.update(
             {
-                "item": GENERIC_ITEM.get(visit.kind, "follow-up"),
                 "when": formats.date_format(local, "l j F Y, H:i"),
                 "location": visit.location,
                 "instructions": visit.instructions,

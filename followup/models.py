@@ -278,6 +278,11 @@ class FollowUpVisit(models.Model):
     completed_on = models.DateField(null=True, blank=True)
     outcome = models.CharField(max_length=24, choices=Outcome.choices, blank=True)
     note = models.TextField(blank=True)
+    contacted_at = models.DateTimeField("patient contacted", null=True, blank=True)
+    contacted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    contact_note = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -337,6 +342,7 @@ class ReminderKind(models.TextChoices):
     SCAN = "scan", "Scan reminder"
     LAB = "lab", "Lab test reminder"
     CHECKIN = "checkin", "Symptom check-in prompt"
+    OVERDUE = "overdue", "Overdue follow-up reminder"
     NURSE_DIGEST = "nurse_digest", "Nurse digest of overdue follow-ups"
     NURSE_ALERT = "nurse_alert", "Nurse alert"
 
@@ -346,6 +352,7 @@ PATIENT_KINDS = (
     ReminderKind.SCAN,
     ReminderKind.LAB,
     ReminderKind.CHECKIN,
+    ReminderKind.OVERDUE,
 )
 
 
@@ -633,3 +640,21 @@ class ReportedSign(models.Model):
 
     def __str__(self):
         return f"{self.label} ({self.severity})"
+
+
+class OverdueSnapshot(models.Model):
+    """Overdue follow-up counts taken nightly, so the dashboard can show the trend."""
+
+    taken_on = models.DateField(unique=True)
+    total = models.PositiveIntegerField()
+    days_1_30 = models.PositiveIntegerField()
+    days_31_90 = models.PositiveIntegerField()
+    days_over_90 = models.PositiveIntegerField()
+    by_kind = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["taken_on"]
+
+    def __str__(self):
+        return f"{self.total} overdue on {self.taken_on:%Y-%m-%d}"

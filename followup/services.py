@@ -338,3 +338,38 @@ def reminder_preferences_update(*, patient, data: dict) -> ReminderPreference:
         patient.reminder_consent_at = None
     patient.save(update_fields=["preferred_channel", "reminder_consent_at", "updated_at"])
     return preference
+
+
+@transaction.atomic
+def visit_mark_contacted(*, visit: FollowUpVisit, by, note: str) -> FollowUpVisit:
+    visit.contacted_at = timezone.now()
+    visit.contacted_by = by
+    visit.contact_note = note[:500]
+    visit.save(update_fields=["contacted_at", "contacted_by", "contact_note", "updated_at"])
+    return visit
+
+
+@transaction.atomic
+def visit_remind_now(*, visit: FollowUpVisit):
+    """Send the patient an 'overdue, please book' reminder now, through the outbox.
+
+    At most one a day per item: a second click the same day finds the first reminder.
+    """
+    from followup.dispatch import enqueue_soon
+    from followup.models import Reminder, ReminderKind
+
+    _require_open(visit)
+    patient = visit.patient
+    reminder, created = Reminder.objects.get_or_create(
+        dedupe_key=f"overdue:{visit.pk}:{timezone.localdate():%Y-%m-%d}",
+        defaults={
+            "kind": ReminderKind.OVERDUE,
+            "channel": "sms" if patient.preferred_channel == "sms" else "email",
+            "patient": patient,
+            "visit": visit,
+            "send_at": timezone.now(),
+        },
+    )
+    if created:
+        enqueue_soon([reminder.pk])
+    return reminder, created

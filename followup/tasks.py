@@ -49,3 +49,10 @@ def remind_unanswered_checkins():
     from followup import reporting
 
     return reporting.remind_unanswered_checkins()
+
+
+@shared_task(ignore_result=True)
+def take_overdue_snapshot():
+    from followup import dashboard
+
+    return dashboard.snapshot_take().total

@@ -1,8 +1,14 @@
 from django.urls import path
 
-from followup import views
+from followup import views_dashboard as views
 
 app_name = "dashboard"
 urlpatterns = [
-    path("", views.dashboard, name="home"),
+    path("", views.home, name="home"),
+    path("overdue/", views.overdue_list, name="overdue"),
+    path("overdue.csv", views.overdue_export, name="export"),
+    path("quality/", views.quality, name="quality"),
+    path("items/<int:pk>/contacted/", views.item_contacted, name="contacted"),
+    path("items/<int:pk>/remind/", views.item_remind, name="remind"),
+    path("patients/<int:pk>/reassign/", views.patient_reassign, name="reassign"),
 ]

@@ -23,11 +23,6 @@ from patients import selectors as patient_selectors
 from survivorship.roles import Role, role_required
 
 
-@role_required(Role.ADMINISTRATOR, Role.NURSE)
-def dashboard(request):
-    return render(request, "followup/dashboard.html")
-
-
 def _is_htmx(request) -> bool:
     return request.headers.get("HX-Request") == "true"
 

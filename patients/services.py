@@ -219,3 +219,12 @@ def patient_invite(*, patient: Patient, base_url: str) -> Invitation:
         )
         emailed = True
     return Invitation(user=user, set_password_url=url, emailed=emailed)
+
+
+@transaction.atomic
+def patient_reassign(*, patient: Patient, nurse: User) -> Patient:
+    """Make ``nurse`` the primary nurse; they join the care team, nobody is removed."""
+    patient.primary_nurse = nurse
+    patient.save(update_fields=["primary_nurse", "updated_at"])
+    patient.care_team.add(nurse)
+    return patient

@@ -193,6 +193,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "followup.tasks.remind_unanswered_checkins",
         "schedule": crontab(minute=35),
     },
+    "overdue-snapshot": {
+        "task": "followup.tasks.take_overdue_snapshot",
+        "schedule": crontab(hour=23, minute=50),
+    },
     "nurse-digests": {
         "task": "followup.tasks.send_nurse_digests",
         "schedule": crontab(hour=5, minute=0),

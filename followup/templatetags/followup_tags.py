@@ -28,3 +28,12 @@ def upcoming_visits(patient, visits=None):
 def plan_document(document):
     """Render one ``documents.plan_document`` dict, e.g. inside a loop over several plans."""
     return document
+
+
+@register.filter
+def get_item(mapping, key):
+    """``{{ labels|get_item:code }}``: a label from a dict, or the key itself."""
+    try:
+        return mapping.get(key, key)
+    except AttributeError:
+        return key

@@ -57,6 +57,12 @@ EXPECTED = {
     "portal:report_done": {PATIENT},
     "calendar:feed": PUBLIC,
     "dashboard:home": {NURSE, ADMIN},
+    "dashboard:overdue": {NURSE, ADMIN},
+    "dashboard:export": {NURSE, ADMIN},
+    "dashboard:quality": {NURSE, ADMIN},
+    "dashboard:contacted": {NURSE, ADMIN},
+    "dashboard:remind": {NURSE, ADMIN},
+    "dashboard:reassign": {ADMIN},
 }
 
 PERSONAS = ("anonymous", PATIENT, NURSE, ADMIN)

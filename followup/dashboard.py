@@ -1,0 +1,340 @@
+"""Reads for the administrators' dashboard: overdue follow-ups at clinic scale.
+
+Everything is scoped to the requesting user (administrators see every patient,
+nurses their care teams) and computed in the database. The overdue list pages with
+a keyset cursor (no OFFSET), so page 500 costs what page 1 costs.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.core import signing
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from followup.models import (
+    CheckIn,
+    FollowUpVisit,
+    OverdueSnapshot,
+    PlanStatus,
+    Reminder,
+    SymptomReport,
+    TriageLevel,
+)
+from patients.models import Patient
+
+PAGE_SIZE = 50
+BUCKETS = {
+    "1-30": "1–30 days",
+    "31-90": "31–90 days",
+    "90+": "over 90 days",
+}
+# Allow-listed sorts: (field, descending) pairs; the primary key breaks ties.
+SORTS = {
+    "most_overdue": ("window_end", False),
+    "least_overdue": ("window_end", True),
+    "due": ("due_date", False),
+    "patient": ("patient__family_name", False),
+}
+CURSOR_SALT = "survivorship.dashboard.cursor"
+
+
+def _scope(user) -> QuerySet[FollowUpVisit]:
+    visits = FollowUpVisit.objects.filter(plan__status=PlanStatus.ACTIVE)
+    if user.has_perm("patients.view_all_patients"):
+        return visits
+    return visits.filter(patient__in=Patient.objects.for_user(user))
+
+
+def overdue(user, today: date | None = None) -> QuerySet[FollowUpVisit]:
+    return _scope(user).overdue(today or timezone.localdate())
+
+
+def bucket_filter(bucket: str, today: date) -> Q:
+    if bucket == "1-30":
+        return Q(window_end__gte=today - timedelta(days=30))
+    if bucket == "31-90":
+        return Q(
+            window_end__lt=today - timedelta(days=30), window_end__gte=today - timedelta(days=90)
+        )
+    return Q(window_end__lt=today - timedelta(days=90))
+
+
+@dataclass
+class Filters:
+    nurse: int | None = None
+    cancer_type: str = ""
+    kind: str = ""
+    bucket: str = ""
+    reminder_failed: bool = False
+    sort: str = "most_overdue"
+    problems: list[str] = field(default_factory=list)
+
+    def as_query(self) -> dict:
+        query = {
+            "nurse": self.nurse or "",
+            "cancer_type": self.cancer_type,
+            "kind": self.kind,
+            "bucket": self.bucket,
+            "reminder_failed": "1" if self.reminder_failed else "",
+            "sort": self.sort if self.sort != "most_overdue" else "",
+        }
+        return {key: value for key, value in query.items() if value}
+
+
+def parse_filters(params, *, nurses, cancer_types, kinds) -> Filters:
+    """Read the list's filters; anything unknown falls back to its default, noted."""
+    filters = Filters()
+    raw_nurse = params.get("nurse", "")
+    if raw_nurse:
+        if raw_nurse.isdigit() and int(raw_nurse) in nurses:
+            filters.nurse = int(raw_nurse)
+        else:
+            filters.problems.append("nurse")
+    for name, allowed in (("cancer_type", cancer_types), ("kind", kinds), ("bucket", BUCKETS)):
+        value = params.get(name, "")
+        if value and value in allowed:
+            setattr(filters, name, value)
+        elif value:
+            filters.problems.append(name)
+    failed = params.get("reminder_failed", "")
+    if failed in ("1", "on", "true"):
+        filters.reminder_failed = True
+    elif failed:
+        filters.problems.append("reminder_failed")
+    sort = params.get("sort", "")
+    if sort in SORTS:
+        filters.sort = sort
+    elif sort:
+        filters.problems.append("sort")
+    return filters
+
+
+def overdue_list(user, filters: Filters, today: date | None = None) -> QuerySet[FollowUpVisit]:
+    today = today or timezone.localdate()
+    visits = overdue(user, today)
+    if filters.nurse:
+        visits = visits.filter(patient__primary_nurse_id=filters.nurse)
+    if filters.cancer_type:
+        visits = visits.filter(plan__diagnosis__cancer_type=filters.cancer_type)
+    if filters.kind:
+        visits = visits.filter(kind=filters.kind)
+    if filters.bucket:
+        visits = visits.filter(bucket_filter(filters.bucket, today))
+    reminders = Reminder.objects.filter(visit_id=OuterRef("pk")).order_by("-send_at", "-pk")
+    if filters.reminder_failed:
+        visits = visits.filter(
+            Exists(Reminder.objects.filter(visit_id=OuterRef("pk"), status="failed"))
+        )
+    return visits.select_related("patient", "patient__primary_nurse", "plan__diagnosis").annotate(
+        last_reminder_status=Subquery(reminders.values("status")[:1]),
+        last_reminder_at=Subquery(reminders.values("send_at")[:1]),
+        cancer_type=F("plan__diagnosis__cancer_type"),
+    )
+
+
+@dataclass
+class Page:
+    rows: list
+    number: int
+    next_cursor: str | None
+    reset: bool = False
+
+
+def _cursor_value(row, field_name: str):
+    value = row
+    for part in field_name.split("__"):
+        value = getattr(value, part)
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def keyset_page(visits: QuerySet, filters: Filters, cursor: str | None) -> Page:
+    """One page after ``cursor`` (signed, so a tampered or stale cursor means page 1)."""
+    field_name, descending = SORTS[filters.sort]
+    order = [f"-{field_name}", "-pk"] if descending else [field_name, "pk"]
+    visits = visits.order_by(*order)
+    number, reset = 1, False
+    if cursor:
+        try:
+            data = signing.loads(cursor, salt=CURSOR_SALT)
+            if data["sort"] != filters.sort:
+                raise ValueError("cursor of another sort")
+            value, last_pk, number = data["value"], int(data["pk"]), int(data["page"]) + 1
+            after = "lt" if descending else "gt"
+            visits = visits.filter(
+                Q(**{f"{field_name}__{after}": value})
+                | Q(**{field_name: value, f"pk__{after}": last_pk})
+            )
+        except (signing.BadSignature, KeyError, TypeError, ValueError):
+            number, reset = 1, True
+    rows = list(visits[: PAGE_SIZE + 1])
+    next_cursor = None
+    if len(rows) > PAGE_SIZE:
+        rows = rows[:PAGE_SIZE]
+        last = rows[-1]
+        next_cursor = signing.dumps(
+            {"sort": filters.sort, "value": _cursor_value(last, field_name), "pk": last.pk,
+             "page": number},
+            salt=CURSOR_SALT,
+        )  # fmt: skip
+    return Page(rows=rows, number=number, next_cursor=next_cursor, reset=reset)
+
+
+def summary(user, today: date | None = None) -> dict:
+    """Totals and breakdowns of overdue items, four aggregate queries in all."""
+    today = today or timezone.localdate()
+    visits = overdue(user, today)
+    buckets = visits.aggregate(
+        total=Count("pk"),
+        days_1_30=Count("pk", filter=bucket_filter("1-30", today)),
+        days_31_90=Count("pk", filter=bucket_filter("31-90", today)),
+        days_over_90=Count("pk", filter=bucket_filter("90+", today)),
+    )
+    by_nurse = list(
+        visits.values(
+            "patient__primary_nurse_id",
+            "patient__primary_nurse__first_name",
+            "patient__primary_nurse__last_name",
+            "patient__primary_nurse__username",
+        )
+        .annotate(n=Count("pk"))
+        .order_by("-n")
+    )
+    by_cancer = list(
+        visits.values("plan__diagnosis__cancer_type").annotate(n=Count("pk")).order_by("-n")
+    )
+    by_kind = list(visits.values("kind").annotate(n=Count("pk")).order_by("-n"))
+    return {"buckets": buckets, "by_nurse": by_nurse, "by_cancer": by_cancer, "by_kind": by_kind}
+
+
+def snapshot_take(today: date | None = None) -> OverdueSnapshot:
+    """Record tonight's clinic-wide overdue counts (idempotent per day)."""
+    today = today or timezone.localdate()
+    visits = FollowUpVisit.objects.filter(plan__status=PlanStatus.ACTIVE).overdue(today)
+    counts = visits.aggregate(
+        total=Count("pk"),
+        days_1_30=Count("pk", filter=bucket_filter("1-30", today)),
+        days_31_90=Count("pk", filter=bucket_filter("31-90", today)),
+        days_over_90=Count("pk", filter=bucket_filter("90+", today)),
+    )
+    by_kind = {row["kind"]: row["n"] for row in visits.values("kind").annotate(n=Count("pk"))}
+    snapshot, _ = OverdueSnapshot.objects.update_or_create(
+        taken_on=today, defaults={**counts, "by_kind": by_kind}
+    )
+    return snapshot
+
+
+def trend(weeks: int = 12, today: date | None = None) -> list[OverdueSnapshot]:
+    today = today or timezone.localdate()
+    return list(OverdueSnapshot.objects.filter(taken_on__gte=today - timedelta(weeks=weeks)))
+
+
+# --- Adherence and delivery -------------------------------------------------------------------
+
+
+def adherence(user, today: date | None = None, months: int = 12) -> dict:
+    """Share of items completed within their window, by cancer type and by month.
+
+    Counted over items whose window ended in the last ``months`` months, not cancelled.
+    """
+    today = today or timezone.localdate()
+    since = today - timedelta(days=31 * months)
+    items = (
+        _scope(user).filter(window_end__gte=since, window_end__lt=today).exclude(status="cancelled")
+    )
+    on_time = Q(
+        status="completed",
+        completed_on__gte=F("window_start"),
+        completed_on__lte=F("window_end"),
+    )
+    by_type = [
+        {**row, "share": _share(row["on_time"], row["total"])}
+        for row in items.values("plan__diagnosis__cancer_type")
+        .annotate(total=Count("pk"), on_time=Count("pk", filter=on_time))
+        .order_by("plan__diagnosis__cancer_type")
+    ]
+    by_month = [
+        {**row, "share": _share(row["on_time"], row["total"])}
+        for row in items.annotate(month=TruncMonth("window_end"))
+        .values("month")
+        .annotate(total=Count("pk"), on_time=Count("pk", filter=on_time))
+        .order_by("month")
+    ]
+    return {"by_type": by_type, "by_month": by_month}
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
+
+
+def checkin_response(user, today: date | None = None, days: int = 90) -> dict:
+    today = today or timezone.localdate()
+    checkins = CheckIn.objects.filter(due_on__gte=today - timedelta(days=days))
+    if not user.has_perm("patients.view_all_patients"):
+        checkins = checkins.filter(patient__in=Patient.objects.for_user(user))
+    counts = checkins.aggregate(
+        answered=Count("pk", filter=Q(status="answered")),
+        missed=Count("pk", filter=Q(status="missed")),
+        open=Count("pk", filter=Q(status="open")),
+    )
+    closed = counts["answered"] + counts["missed"]
+    return {**counts, "rate": _share(counts["answered"], closed)}
+
+
+def urgent_acknowledgement(user, settings_timeout: timedelta, days: int = 90) -> dict:
+    """Minutes from an urgent report to acknowledgement: median, and breaches."""
+    now = timezone.now()
+    reports = SymptomReport.objects.filter(
+        triage_level=TriageLevel.URGENT, submitted_at__gte=now - timedelta(days=days)
+    )
+    if not user.has_perm("patients.view_all_patients"):
+        reports = reports.filter(patient__in=Patient.objects.for_user(user))
+    waits, breaches, unacknowledged = [], 0, 0
+    for submitted, acknowledged in reports.values_list("submitted_at", "acknowledged_at"):
+        if acknowledged is None:
+            unacknowledged += 1
+            if now - submitted > settings_timeout:
+                breaches += 1
+            continue
+        waits.append((acknowledged - submitted).total_seconds() / 60)
+        if acknowledged - submitted > settings_timeout:
+            breaches += 1
+    return {
+        "count": len(waits) + unacknowledged,
+        "median_minutes": round(statistics.median(waits)) if waits else None,
+        "breaches": breaches,
+        "unacknowledged": unacknowledged,
+    }
+
+
+def delivery(user, days: int = 30) -> dict:
+    since = timezone.now() - timedelta(days=days)
+    reminders = Reminder.objects.filter(send_at__gte=since, patient__isnull=False)
+    if not user.has_perm("patients.view_all_patients"):
+        reminders = reminders.filter(patient__in=Patient.objects.for_user(user))
+    by_channel = list(
+        reminders.values("channel")
+        .annotate(
+            sent=Count("pk", filter=Q(status="sent")),
+            failed=Count("pk", filter=Q(status="failed")),
+            skipped=Count("pk", filter=Q(status="skipped")),
+        )
+        .order_by("channel")
+    )
+    failures = list(
+        reminders.filter(status="failed")
+        .values("channel", "last_error")
+        .annotate(n=Count("pk"))
+        .order_by("-n")[:10]
+    )
+    skips = list(
+        reminders.filter(status="skipped")
+        .values("skip_reason")
+        .annotate(n=Count("pk"))
+        .order_by("-n")[:10]
+    )
+    return {"by_channel": by_channel, "failures": failures, "skips": skips}

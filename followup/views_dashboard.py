@@ -1,0 +1,251 @@
+"""The administrators' dashboard (nurses see their own caseload's rows)."""
+
+import csv
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from followup import dashboard, services
+from followup.models import FollowUpVisit, ItemKind
+from patients import services as patient_services
+from patients.choices import CancerType
+from patients.forms import nurses
+from patients.models import Patient
+from survivorship.roles import Role, role_required, roles_of
+
+STAFF = (Role.ADMINISTRATOR, Role.NURSE)
+
+
+def _nurse_names():
+    return {n.pk: n.get_full_name() or n.get_username() for n in nurses()}
+
+
+def _filters(request, nurse_names):
+    filters = dashboard.parse_filters(
+        request.GET, nurses=nurse_names, cancer_types=dict(CancerType.choices),
+        kinds=dict(ItemKind.choices),
+    )  # fmt: skip
+    if filters.problems:
+        messages.warning(
+            request,
+            "Some filters were not recognised and were reset: "
+            + ", ".join(sorted(set(filters.problems)))
+            + ".",
+        )
+    return filters
+
+
+@role_required(*STAFF)
+def home(request):
+    today = timezone.localdate()
+    trend = dashboard.trend(today=today)
+    return render(
+        request,
+        "followup/dashboard.html",
+        {
+            "summary": dashboard.summary(request.user, today),
+            "trend": trend,
+            "trend_rows": [
+                {
+                    "date": s.taken_on.isoformat(),
+                    "total": s.total,
+                    "d30": s.days_1_30,
+                    "d90": s.days_31_90,
+                    "over": s.days_over_90,
+                }
+                for s in trend
+            ],  # fmt: skip
+            "buckets": dashboard.BUCKETS,
+            "cancer_labels": dict(CancerType.choices),
+            "kind_labels": dict(ItemKind.choices),
+        },
+    )
+
+
+@role_required(*STAFF)
+def overdue_list(request):
+    today = timezone.localdate()
+    nurse_names = _nurse_names()
+    filters = _filters(request, nurse_names)
+    visits = dashboard.overdue_list(request.user, filters, today)
+    page = dashboard.keyset_page(visits, filters, request.GET.get("cursor"))
+    if page.reset:
+        messages.info(request, "That page link had expired, so here is the first page.")
+    query = filters.as_query()
+    return render(
+        request,
+        "followup/dashboard_list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "query": urlencode(query),
+            "next_query": urlencode({**query, "cursor": page.next_cursor})
+            if page.next_cursor
+            else "",
+            "today": today,
+            "nurse_names": nurse_names,
+            "buckets": dashboard.BUCKETS,
+            "sorts": dashboard.SORTS,
+            "cancer_types": CancerType.choices,
+            "kinds": ItemKind.choices,
+            "can_reassign": Role.ADMINISTRATOR in roles_of(request.user),
+        },
+    )
+
+
+# Spreadsheets run cells that start like a formula; prefix those with a quote.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+EXPORT_HEADER = [
+    "record_number", "patient", "item", "kind", "cancer_type", "due_date", "window_start",
+    "window_end", "days_overdue", "primary_nurse", "last_reminder_status", "last_reminder_at",
+    "contacted_at", "contact_note",
+]  # fmt: skip
+
+
+@role_required(*STAFF)
+def overdue_export(request):
+    """Stream the filtered list as CSV, a chunk of rows at a time (little memory)."""
+    today = timezone.localdate()
+    filters = _filters(request, _nurse_names())
+    field_name, descending = dashboard.SORTS[filters.sort]
+    visits = dashboard.overdue_list(request.user, filters, today).order_by(
+        *([f"-{field_name}", "-pk"] if descending else [field_name, "pk"])
+    )
+    rows = visits.values_list(
+        "patient__medical_record_number", "patient__given_name", "patient__family_name",
+        "label", "kind", "cancer_type", "due_date", "window_start", "window_end",
+        "patient__primary_nurse__username", "last_reminder_status", "last_reminder_at",
+        "contacted_at", "contact_note",
+    )  # fmt: skip
+    writer = csv.writer(_Echo())
+
+    def generate():
+        yield writer.writerow(EXPORT_HEADER)
+        for (mrn, given, family, label, kind, cancer, due, start, end, nurse, status, sent,
+             contacted, note) in rows.iterator(chunk_size=2000):  # fmt: skip
+            yield writer.writerow(
+                [
+                    safe_cell(cell)
+                    for cell in (
+                        mrn,
+                        f"{given} {family}",
+                        label,
+                        kind,
+                        cancer,
+                        due,
+                        start,
+                        end,
+                        (today - end).days,
+                        nurse,
+                        status,
+                        sent,
+                        contacted,
+                        note,
+                    )
+                ]  # fmt: skip
+            )
+
+    response = StreamingHttpResponse(generate(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="overdue-{today:%Y-%m-%d}.csv"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@role_required(*STAFF)
+def quality(request):
+    today = timezone.localdate()
+    adherence = dashboard.adherence(request.user, today)
+    labels = dict(CancerType.choices)
+    return render(
+        request,
+        "followup/dashboard_quality.html",
+        {
+            "adherence": adherence,
+            "adherence_chart": [
+                {
+                    "label": labels.get(row["plan__diagnosis__cancer_type"], "Other"),
+                    "share": row["share"],
+                }
+                for row in adherence["by_type"]
+            ],  # fmt: skip
+            "checkins": dashboard.checkin_response(request.user, today),
+            "urgent": dashboard.urgent_acknowledgement(request.user, settings.URGENT_ACK_TIMEOUT),
+            "delivery": dashboard.delivery(request.user),
+            "cancer_labels": dict(CancerType.choices),
+            "ack_hours": int(settings.URGENT_ACK_TIMEOUT.total_seconds() // 3600),
+        },
+    )
+
+
+def _visit_in_scope(request, pk) -> FollowUpVisit:
+    return get_object_or_404(dashboard.overdue(request.user).select_related("patient"), pk=pk)
+
+
+def _back(request):
+    target = request.POST.get("next", "")
+    if target.startswith("/dashboard/") and "//" not in target:
+        return redirect(target)
+    return redirect("dashboard:overdue")
+
+
+@role_required(*STAFF)
+@require_POST
+def item_contacted(request, pk):
+    visit = _visit_in_scope(request, pk)
+    note = request.POST.get("note", "").replace("\x00", "").strip()
+    if not note:
+        messages.error(request, "Add a short note about the contact.")
+        return _back(request)
+    services.visit_mark_contacted(visit=visit, by=request.user, note=note)
+    messages.success(request, f"Marked {visit.patient.full_name} as contacted.")
+    return _back(request)
+
+
+@role_required(*STAFF)
+@require_POST
+def item_remind(request, pk):
+    visit = _visit_in_scope(request, pk)
+    try:
+        _, created = services.visit_remind_now(visit=visit)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return _back(request)
+    if created:
+        messages.success(request, f"A reminder to {visit.patient.full_name} is on its way.")
+    else:
+        messages.info(request, "A reminder for this item was already sent today.")
+    return _back(request)
+
+
+@role_required(Role.ADMINISTRATOR)
+@require_POST
+def patient_reassign(request, pk):
+    patient = get_object_or_404(Patient.objects.for_user(request.user), pk=pk)
+    nurse_id = request.POST.get("nurse", "")
+    nurse = nurses().filter(pk=nurse_id).first() if nurse_id.isdigit() else None
+    if nurse is None:
+        messages.error(request, "Choose a nurse to reassign to.")
+        return _back(request)
+    patient_services.patient_reassign(patient=patient, nurse=nurse)
+    messages.success(
+        request, f"{patient.full_name} is now with {nurse.get_full_name() or nurse.username}."
+    )
+    return _back(request)
