@@ -17,6 +17,8 @@ $(VENV)/.installed-dev: $(VENV)/.installed-run requirements-dev.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
+# The demo lets staff sign in before enrolling a second factor; production refuses this.
+run: export STAFF_2FA_REQUIRED ?= false
 run: $(VENV)/.installed-run
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo

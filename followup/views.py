@@ -99,6 +99,12 @@ def _plan_initial(request, patient) -> dict:
 def plan_detail(request, pk):
     plan = selectors.plan_get(user=request.user, pk=pk)
     today = timezone.localdate()
+    if _is_htmx(request) and request.GET.get("fragment") == "counts":
+        return render(
+            request,
+            "followup/_plan_counts.html",
+            {"plan": plan, "counts": selectors.plan_counts(plan=plan, today=today)},
+        )
     return render(
         request,
         "followup/plan_detail.html",
@@ -213,12 +219,15 @@ def _initial_for(action, visit) -> dict:
 
 
 def _row(request, visit, status=200):
-    return render(
+    response = render(
         request,
         "followup/_visit_row.html",
         {"visit": visit, "today": timezone.localdate()},
         status=status,
     )
+    # The plan's counts above the table refresh themselves on this event.
+    response["HX-Trigger"] = "visit-changed"
+    return response
 
 
 @role_required(Role.NURSE)

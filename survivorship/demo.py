@@ -19,6 +19,10 @@ patient's history is written only while the record has no diagnosis yet (which a
 fills in the two patients that older versions of this seed created with just a name).
 A plan is built only for a diagnosis that has none (which also upgrades a demo database
 made before plans existed), and only a plan built in this run gets the lived-in schedule.
+
+Symptom reports of every triage level go through the same submit-and-triage service as
+the portal, each under a fixed submission key, so a second run finds them all and adds
+nothing. Some are still open in the nurses' queues, some acknowledged, most resolved.
 """
 
 from __future__ import annotations
@@ -33,14 +37,20 @@ from django.contrib.auth.models import Group, User
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from followup import guidelines, scheduling
+from followup import guidelines, reporting, scheduling
 from followup import services as followup_services
+from followup.content import GENERAL_WARNING_SIGNS
 from followup.models import (
     CarePlan,
     CarePlanTemplate,
     FollowUpVisit,
     Outcome,
+    Reminder,
     ReminderPreference,
+    ReminderStatus,
+    Resolution,
+    SymptomReport,
+    TriageLevel,
     VisitStatus,
 )
 from followup.reminders import open_checkin
@@ -763,6 +773,192 @@ def seed_care_plans(*, patients: Iterable[Patient]) -> list[CarePlan]:
     return plans
 
 
+# --- Symptom reports ------------------------------------------------------------------------
+
+OPEN, ACKNOWLEDGED, RESOLVED = "open", "acknowledged", "resolved"
+SIGN_LABELS = dict(GENERAL_WARNING_SIGNS)
+
+
+@dataclass(frozen=True)
+class Report:
+    """One demo symptom report; the triage level comes from the real triage rules."""
+
+    mrn: str
+    n: int  # the patient's own report number: part of the fixed submission key
+    days_ago: int
+    at: dt.time  # local time in the patient's zone (moved back if it is not yet past)
+    signs: tuple[tuple[str, str, int | None, str], ...] = ()  # (code, severity, days, trend)
+    worry: int | None = None
+    distress: int | None = None
+    text: str = ""
+    fate: str = RESOLVED  # OPEN, ACKNOWLEDGED or RESOLVED by the primary nurse
+    action: str = Resolution.NO_ACTION
+    note: str = ""
+
+
+MILD, MODERATE, SEVERE = "mild", "moderate", "severe"
+NOTHING_NEW_NOTE = "Nothing new; worry low. No action needed."
+
+# fmt: off
+REPORTS = (
+    # Maria Lopez (demo-patient): seven reports over three months. Her worry climbs as her
+    # mammogram comes near ("scanxiety"), and an ache comes back and gets worse.
+    Report("DEMO-0001", 1, 84, dt.time(19, 5), worry=2, distress=1, note=NOTHING_NEW_NOTE),
+    Report(
+        "DEMO-0001", 2, 70, dt.time(20, 40), (("pain", MILD, 4, "new"),), 3, 2,
+        note="A mild ache near the scar, settling. To look at during the next visit.",
+    ),
+    Report("DEMO-0001", 3, 56, dt.time(18, 15), worry=2, distress=2, note=NOTHING_NEW_NOTE),
+    Report(
+        "DEMO-0001", 4, 42, dt.time(21, 0), (("fever_chills_headache", MILD, 2, "new"),), 3, 3,
+        note="A cold going round the family; no fever since.",
+    ),
+    Report("DEMO-0001", 5, 28, dt.time(19, 30), worry=3, distress=2, note=NOTHING_NEW_NOTE),
+    Report(
+        "DEMO-0001", 6, 12, dt.time(22, 10), (("pain", MILD, 5, "same"),), 6, 4,
+        "I keep thinking about my mammogram.", action=Resolution.CALLED,
+        note="Talked through the worry before her mammogram; she will try the support group.",
+    ),
+    Report(
+        "DEMO-0001", 7, 2, dt.time(20, 25), (("pain", MODERATE, 9, "worse"),), 7, 6,
+        "The ache under my left arm is back and a bit worse. My mammogram is next week and "
+        "I can't stop thinking about it.",
+        fate=OPEN,
+    ),
+    # Helen Brooks: back pain with bone metastases, now much worse: urgent, still open.
+    Report(
+        "DEMO-0003", 1, 20, dt.time(10, 20), (("pain", MODERATE, 3, "new"),), 5, 5,
+        "Aching low in my back.", action=Resolution.ORDERED_TEST,
+        note="Spoke with her oncologist: pain relief adjusted and an MRI of the spine booked.",
+    ),
+    Report(
+        "DEMO-0003", 2, 0, dt.time(0, 0), (("pain", SEVERE, 4, "worse"),), 8, 7,
+        "My back pain is much worse since Sunday. The painkillers are not helping and I "
+        "can't sleep.",
+        fate=OPEN,
+    ),
+    Report(
+        "DEMO-0004", 1, 10, dt.time(9, 45), (("breathless_cough", MODERATE, 21, "same"),), 4, 5,
+        fate=ACKNOWLEDGED,
+    ),
+    Report(
+        "DEMO-0005", 1, 35, dt.time(8, 30), (("blood_stool_urine", MILD, 2, "new"),), 5, 4,
+        action=Resolution.ORDERED_TEST,
+        note="Called the same day: a urine infection, treated by his GP. PSA unchanged.",
+    ),
+    Report(
+        "DEMO-0006", 1, 2, dt.time(13, 50), (("rash_allergy", MILD, 4, "new"),), 2, 1,
+        "An itchy rash on my arms.", fate=OPEN,
+    ),
+    Report(
+        "DEMO-0007", 1, 24, dt.time(16, 5),
+        (("nausea_appetite_swallowing", MODERATE, 16, "same"),), 3, 4,
+        action=Resolution.REFERRED,
+        note="Referred to speech and swallowing therapy; a dietitian will call him.",
+    ),
+    Report("DEMO-0008", 1, 6, dt.time(12, 0), worry=1, distress=1, note=NOTHING_NEW_NOTE),
+    # Sam Okafor's caseload (demo-nurse2).
+    Report("DEMO-0002", 1, 45, dt.time(19, 0), worry=2, distress=3, note=NOTHING_NEW_NOTE),
+    Report(
+        "DEMO-0002", 2, 18, dt.time(23, 20), worry=6, distress=9,
+        text="A hard few weeks: money worries and I can't sleep.", action=Resolution.REFERRED,
+        note="Called the same day; referred to the psycho-oncology team and a social worker.",
+    ),
+    Report(
+        "DEMO-0002", 3, 4, dt.time(18, 45), (("fever_chills_headache", MILD, 3, "new"),), 3, 4,
+        fate=ACKNOWLEDGED,
+    ),
+    Report(
+        "DEMO-0013", 1, 1, dt.time(11, 10), (("lump_swelling", MODERATE, 7, "new"),), 5, 4,
+        "A small lump under my right arm.", fate=OPEN,
+    ),
+    Report(
+        "DEMO-0014", 1, 40, dt.time(10, 0), (("breathless_cough", MILD, 30, "same"),), 3, 2,
+        action=Resolution.ORDERED_TEST,
+        note="Chest X-ray ordered: clear. Breathlessness unchanged since surgery.",
+    ),
+)
+# fmt: on
+URGENT_MINUTES_AGO = 50  # a report sent today is this recent: before any escalation is due
+
+
+def _sent_at(report: Report, patient: Patient, now: dt.datetime) -> dt.datetime:
+    if report.days_ago == 0:
+        return now - dt.timedelta(minutes=URGENT_MINUTES_AGO)
+    day = timezone.localdate(now) - dt.timedelta(days=report.days_ago)
+    at = dt.datetime.combine(day, report.at, tzinfo=zoneinfo.ZoneInfo(patient.time_zone))
+    return min(at, now - dt.timedelta(hours=1))
+
+
+def _handle(report: SymptomReport, fate: Report, nurse: User, now: dt.datetime) -> None:
+    """Acknowledge or resolve a new report as its nurse did, at a time after it was sent."""
+    if fate.fate == OPEN:
+        return
+    urgent = report.triage_level == TriageLevel.URGENT
+    acknowledged_at = min(report.submitted_at + dt.timedelta(hours=1 if urgent else 20), now)
+    resolved_at = min(acknowledged_at + dt.timedelta(hours=3), now)
+    if fate.fate == ACKNOWLEDGED:
+        reporting.report_acknowledge(report=report, by=nurse)
+    else:
+        reporting.report_resolve(report=report, by=nurse, action=fate.action, note=fate.note)
+    changes = {"acknowledged_at": acknowledged_at}
+    if fate.fate == RESOLVED:
+        changes["resolved_at"] = resolved_at
+    SymptomReport.objects.filter(pk=report.pk).update(**changes)
+    # The nurse answered this urgent report long ago: no alert about it now.
+    Reminder.objects.filter(
+        dedupe_key__startswith=f"alert:triage:{report.pk}:", status=ReminderStatus.PENDING
+    ).update(status=ReminderStatus.CANCELLED, skip_reason="handled before the demo started")
+
+
+def seed_symptom_reports(patients: dict[str, Patient]) -> list[SymptomReport]:
+    """Submit the demo reports that are missing, oldest first; return the new ones.
+
+    Each goes through ``reporting.report_submit`` (so the triage rules compare it with the
+    patient's earlier reports) and is then dated back; older reports are made first so
+    that every report's history is the one a real patient would have had.
+    """
+    now = timezone.now()
+    known = set(
+        SymptomReport.objects.filter(submission_key__startswith="demo-report-").values_list(
+            "submission_key", flat=True
+        )
+    )
+    planned = [
+        (_sent_at(report, patients[report.mrn], now), report)
+        for report in REPORTS
+        if report.mrn in patients
+    ]
+    created = []
+    for sent_at, spec in sorted(planned, key=lambda item: item[0]):
+        key = f"demo-report-{spec.mrn}-{spec.n}"
+        if key in known:
+            continue
+        patient = patients[spec.mrn]
+        signs = [
+            {"code": code, "label": SIGN_LABELS[code], "severity": severity, "days": days,
+             "trend": trend}
+            for code, severity, days, trend in spec.signs
+        ]  # fmt: skip
+        submitted = reporting.report_submit(
+            patient=patient,
+            submission_key=key,
+            signs=signs,
+            other_text=spec.text,
+            worry=spec.worry,
+            distress=spec.distress,
+            nothing_new=not signs and not spec.text,
+        )
+        report = submitted.report
+        if not submitted.created:
+            continue
+        SymptomReport.objects.filter(pk=report.pk).update(submitted_at=sent_at)
+        report.submitted_at = sent_at
+        _handle(report, spec, patient.primary_nurse, now)
+        created.append(report)
+    return created
+
+
 def _user(username: str, first: str, last: str, password: str) -> User:
     user, _ = User.objects.get_or_create(username=username)
     user.first_name, user.last_name = first, last
@@ -805,6 +1001,7 @@ def seed(*, password: str) -> list[tuple[str, str]]:
         for patient in seed_caseload(nurses={NURSE: staff[NURSE], NURSE2: staff[NURSE2]})
     }
     seed_care_plans(patients=patients.values())
+    seed_symptom_reports(patients)
     seed_visible_reminder(patients[PATIENTS[0][3]])
     for username, first, last, mrn in PATIENTS:
         user = _user(username, first, last, password)

@@ -53,6 +53,10 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "csp",
     "simple_history",
     "survivorship",
     "patients",
@@ -66,8 +70,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "survivorship.middleware.SessionTimeoutMiddleware",
+    "survivorship.two_factor.TwoFactorMiddleware",
+    "survivorship.middleware.NoStoreMiddleware",
+    "csp.middleware.CSPMiddleware",
     "survivorship.middleware.ClinicTimeZoneMiddleware",
     # Records who made each change to a patient's record (django-simple-history).
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -242,6 +250,12 @@ SESSION_COOKIE_AGE = int(SESSION_ABSOLUTE_TIMEOUT.total_seconds())
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
+# Two-factor sign-in (TOTP) for nurses and administrators. Only a demo may relax it.
+STAFF_2FA_REQUIRED = env_bool("STAFF_2FA_REQUIRED", default=True)
+if PRODUCTION and not STAFF_2FA_REQUIRED:
+    raise ConfigError("STAFF_2FA_REQUIRED=false is for demos only, not DJANGO_ENV=production.")
+OTP_TOTP_ISSUER = env_str("CLINIC_NAME") or "Survivorship"
+
 # --- Email ------------------------------------------------------------------------------
 EMAIL_HOST = env_str("EMAIL_HOST")
 EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
@@ -322,6 +336,23 @@ if PRODUCTION:
     CSRF_TRUSTED_ORIGINS = [f"https://{host.lstrip('.')}" for host in ALLOWED_HOSTS]
     # The health check is probed over plain HTTP from inside the compose network.
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# Content-Security-Policy: only our own files; no inline script, no eval. Pages load
+# vendored Bootstrap, htmx and Chart.js from /static/ (django-csp).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    }
+}
 
 # --- Logging: messages only, never request bodies or patient details --------------------
 LOGGING = {

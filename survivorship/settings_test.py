@@ -8,6 +8,8 @@ tests use this module too.
 import os
 from pathlib import Path
 
+# Most tests sign staff in with force_login; the two-factor tests turn this back on.
+os.environ.setdefault("STAFF_2FA_REQUIRED", "false")
 os.environ.setdefault("VAR_DIR", str(Path(__file__).resolve().parent.parent / "var" / "test"))
 
 from survivorship.settings import *  # noqa: E402, F403

@@ -157,8 +157,9 @@ def test_it_lists_a_page_in_a_constant_number_of_queries(
 ):
     add_overdue(clinic["ann_plan"], 20, n=extra)
     client.force_login(administrator)
-    # session, user, groups, patient check, nurses for the filter, permissions (2), page
-    with django_assert_num_queries(8):
+    # session, user, groups, two-factor device check (2), patient check, nurses for the
+    # filter, permissions (2), page
+    with django_assert_num_queries(10):
         assert client.get("/dashboard/overdue/").status_code == 200
 
 

@@ -310,9 +310,10 @@ def test_it_shows_the_plan_page_in_a_constant_number_of_queries(
     for i in range(extra_items):
         services.visit_add(plan=plan, kind="lab", label=f"Test {i}", due_date=TODAY)
     client.force_login(nurse)
-    # session, user, groups, patient check, 2 permission lookups, plan, 3 counts
+    # session, user, groups, two-factor device check (2), patient check, 2 permission
+    # lookups, plan, 3 counts
     # (total/completed/scheduled in one, overdue), visits
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(12):
         assert client.get(f"/nurse/plans/{plan.pk}/").status_code == 200
 
 
@@ -372,3 +373,15 @@ def test_it_edits_the_plan_and_refuses_a_start_before_the_diagnosis(client, nurs
     assert good.status_code == 302
     plan.refresh_from_db()
     assert plan.start_date == TODAY and plan.checkin_frequency == "monthly"
+
+
+def test_it_refreshes_the_plan_counts_after_an_inline_change(client, nurse, plan):
+    visit = plan.visits.filter(status="planned").order_by("due_date").first()
+    client.force_login(nurse)
+    response = row_action(
+        client, visit, "complete", {"completed_on": TODAY.isoformat(), "outcome": "ned"}
+    )
+    assert response["HX-Trigger"] == "visit-changed"
+    counts = client.get(f"/nurse/plans/{plan.pk}/?fragment=counts", HTTP_HX_REQUEST="true")
+    html = counts.content.decode()
+    assert html.lstrip().startswith('<p id="plan-counts"') and "1 completed" in html

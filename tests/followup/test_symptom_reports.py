@@ -321,9 +321,10 @@ def test_it_shows_the_queue_in_a_constant_number_of_queries(
         for r in reports
     )
     client.force_login(nurse)
-    # session, user, groups, patient check, 2 permission lookups, missed check-ins (2),
+    # session, user, groups, two-factor device check (2), patient check, 2 permission
+    # lookups, missed check-ins (2),
     # count, page, signs prefetch
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(12):
         assert client.get("/nurse/reports/").status_code == 200
 
 
@@ -346,9 +347,10 @@ def test_it_shows_the_portal_home_in_a_constant_number_of_queries(
         for r in reports
     )
     client.force_login(helen_user)
-    # session, user, groups, patient check, patient, next visits, open check-in,
+    # session, user, groups, two-factor device check (2), patient check, patient, next
+    # visits, open check-in,
     # reports, their signs, diagnoses, treatments
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(13):
         assert client.get("/portal/").status_code == 200
 
 

@@ -7,7 +7,20 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from followup import guidelines, scheduling
-from followup.models import CarePlan, FollowUpVisit, Outcome, VisitStatus
+from followup.models import (
+    CarePlan,
+    FollowUpVisit,
+    Outcome,
+    Reminder,
+    ReminderKind,
+    ReminderStatus,
+    ReportedSign,
+    ReportStatus,
+    SymptomReport,
+    TriageLevel,
+    VisitStatus,
+)
+from followup.selectors_nurse import triage_queue
 from patients.choices import DiseaseStatus, Intent
 from patients.models import CancerDiagnosis, DiseaseStatusEvent, Patient, Treatment
 from survivorship import demo
@@ -65,6 +78,11 @@ def _counts():
         "visits": FollowUpVisit.objects.count(),
         "visit history": FollowUpVisit.history.count(),
         "visit statuses": sorted(FollowUpVisit.objects.values_list("pk", "status")),
+        "reports": sorted(
+            SymptomReport.objects.values_list("pk", "submitted_at", "status", "triage_level")
+        ),
+        "signs": ReportedSign.objects.count(),
+        "reminders": sorted(Reminder.objects.values_list("pk", "status")),
     }
 
 
@@ -290,3 +308,87 @@ def test_it_fills_every_overdue_band_whatever_the_date():
         for low, high, count in demo.OVERDUE_BANDS:
             in_band = [d for d in days if low <= d and (high is None or d <= high)]
             assert len(in_band) == count, (today, low, high, days)
+
+
+# --- Symptom reports ---------------------------------------------------------------------
+
+
+def test_it_files_symptom_reports_of_every_level_some_open_some_handled(db):
+    call_command("seed_demo")
+    reports = SymptomReport.objects.all()
+    assert set(reports.values_list("triage_level", flat=True)) == set(TriageLevel.values)
+    assert len(set(reports.values_list("patient", flat=True))) >= 6
+    assert set(reports.values_list("submission_key", flat=True)) == {
+        f"demo-report-{spec.mrn}-{spec.n}" for spec in demo.REPORTS
+    }
+    for level in (TriageLevel.URGENT, TriageLevel.REVIEW):
+        assert reports.filter(triage_level=level, status=ReportStatus.OPEN).exists(), level
+    assert reports.filter(status=ReportStatus.ACKNOWLEDGED).exists()
+    resolved = reports.filter(status=ReportStatus.RESOLVED)
+    assert resolved.filter(triage_level=TriageLevel.URGENT).exists()
+    assert resolved.count() >= 5
+    for report in resolved:
+        assert report.resolution and report.resolution_note
+        assert report.resolved_by == report.patient.primary_nurse
+        assert report.submitted_at < report.acknowledged_at <= report.resolved_at
+    for report in reports.filter(status=ReportStatus.ACKNOWLEDGED):
+        assert report.acknowledged_by == report.patient.primary_nurse
+        assert report.submitted_at < report.acknowledged_at
+
+
+def test_it_dates_the_reports_over_the_past_weeks(db):
+    call_command("seed_demo")
+    now = timezone.now()
+    sent = list(SymptomReport.objects.values_list("submitted_at", flat=True))
+    assert max(sent) < now
+    assert min(sent) < now - timedelta(days=28)
+    assert len({timezone.localdate(at) for at in sent}) >= 10
+
+
+def test_it_puts_an_urgent_report_at_the_top_of_the_demo_nurses_queue(db):
+    call_command("seed_demo")
+    nurse = User.objects.get(username="demo-nurse")
+    queue = list(triage_queue(user=nurse))
+    assert queue[0].triage_level == TriageLevel.URGENT
+    assert queue[0].patient.primary_nurse == nurse
+    assert queue[0].submitted_at > timezone.now() - timedelta(hours=2), "not yet escalated"
+    levels = [report.triage_level for report in queue]
+    assert TriageLevel.REVIEW in levels and TriageLevel.ROUTINE in levels
+    assert triage_queue(user=User.objects.get(username="demo-nurse2")).exists()
+
+
+def test_it_alerts_the_nurse_only_about_the_urgent_report_still_open(db):
+    call_command("seed_demo")
+    alerts = Reminder.objects.filter(kind=ReminderKind.NURSE_ALERT)
+    urgent = SymptomReport.objects.filter(triage_level=TriageLevel.URGENT)
+    assert alerts.count() == urgent.count()
+    pending = alerts.get(status=ReminderStatus.PENDING)
+    assert f":{urgent.get(status=ReportStatus.OPEN).pk}:" in pending.dedupe_key
+    assert set(alerts.exclude(pk=pending.pk).values_list("status", flat=True)) == {
+        ReminderStatus.CANCELLED
+    }
+
+
+def test_it_gives_maria_a_worry_and_distress_trend_triaged_against_her_history(db):
+    call_command("seed_demo")
+    maria = SymptomReport.objects.filter(patient__medical_record_number="DEMO-0001")
+    assert maria.count() >= 6
+    worry = list(maria.order_by("submitted_at").values_list("worry", flat=True))
+    distress = list(maria.order_by("submitted_at").values_list("distress", flat=True))
+    assert None not in worry and None not in distress
+    assert len(set(worry)) >= 3 and len(set(distress)) >= 3
+    assert worry[-1] > worry[0]
+    # Each report was triaged with the earlier ones already dated back.
+    rules = {rule["rule"] for report in maria for rule in report.triage_fired}
+    assert {"worry_rising", "lasting_14_days", "worsening"} <= rules
+    latest = maria.order_by("-submitted_at").first()
+    assert latest.status == ReportStatus.OPEN
+    assert latest.triage_level == TriageLevel.REVIEW
+
+
+def test_running_it_twice_files_no_report_twice(db):
+    call_command("seed_demo")
+    counts = _counts()
+    assert counts["reports"]
+    call_command("seed_demo")
+    assert _counts() == counts

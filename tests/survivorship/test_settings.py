@@ -23,6 +23,7 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
             "DEBUG",
             "DJANGO_SETTINGS_MODULE",
             "DJANGO_ALLOW_ASYNC_UNSAFE",  # set by the browser tests for their own thread
+            "STAFF_2FA_REQUIRED",  # relaxed by settings_test for the rest of the suite
         }
     }
     environment.update(env)
@@ -121,3 +122,15 @@ def test_it_only_accepts_json_for_celery_and_limits_task_time():
     assert settings.CELERY_TASK_SERIALIZER == "json"
     assert settings.CELERY_TASK_TIME_LIMIT > settings.CELERY_TASK_SOFT_TIME_LIMIT > 0
     assert settings.CELERY_TIMEZONE == "UTC"
+
+
+def test_it_refuses_to_relax_two_factor_sign_in_in_production():
+    result = run_manage(
+        "check",
+        DJANGO_ENV="production",
+        SECRET_KEY=REAL_SECRET,
+        ALLOWED_HOSTS="clinic.example.org",
+        STAFF_2FA_REQUIRED="false",
+    )
+    assert result.returncode == 2
+    assert "STAFF_2FA_REQUIRED" in result.stderr
