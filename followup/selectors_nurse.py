@@ -6,10 +6,10 @@
 from datetime import timedelta
 
 from django.db.models import Count, Q
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from followup.models import CarePlan, FollowUpVisit
+from survivorship import audit
 
 DUE_SOON_DAYS = 30
 
@@ -18,12 +18,12 @@ def plan_get(*, user, pk) -> CarePlan:
     plans = CarePlan.objects.for_user(user).select_related(
         "patient", "diagnosis", "template", "owner"
     )
-    return get_object_or_404(plans, pk=pk)
+    return audit.get_in_scope(plans, CarePlan, pk)
 
 
 def visit_get(*, user, pk) -> FollowUpVisit:
     visits = FollowUpVisit.objects.for_user(user).select_related("plan", "patient")
-    return get_object_or_404(visits, pk=pk)
+    return audit.get_in_scope(visits, FollowUpVisit, pk)
 
 
 def plan_visits(*, plan: CarePlan):
@@ -112,7 +112,7 @@ def report_get(*, user, pk):
     reports = SymptomReport.objects.for_user(user).select_related(
         "patient", "acknowledged_by", "resolved_by", "checkin"
     )
-    return get_object_or_404(reports.prefetch_related("signs"), pk=pk)
+    return audit.get_in_scope(reports.prefetch_related("signs"), SymptomReport, pk)
 
 
 def missed_checkins(*, user):

@@ -11,4 +11,6 @@ urlpatterns = [
     path("items/<int:pk>/contacted/", views.item_contacted, name="contacted"),
     path("items/<int:pk>/remind/", views.item_remind, name="remind"),
     path("patients/<int:pk>/reassign/", views.patient_reassign, name="reassign"),
+    path("audit/", views.audit_log, name="audit"),
+    path("audit.csv", views.audit_export, name="audit_export"),
 ]

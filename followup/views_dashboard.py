@@ -17,6 +17,7 @@ from patients import services as patient_services
 from patients.choices import CancerType
 from patients.forms import nurses
 from patients.models import Patient
+from survivorship import audit
 from survivorship.roles import Role, role_required, roles_of
 
 STAFF = (Role.ADMINISTRATOR, Role.NURSE)
@@ -136,6 +137,7 @@ def overdue_export(request):
         "contacted_at", "contact_note",
     )  # fmt: skip
     writer = csv.writer(_Echo())
+    audit.record(action="export", object_type="overdue list", object_id=filters.sort)
 
     def generate():
         yield writer.writerow(EXPORT_HEADER)
@@ -249,3 +251,102 @@ def patient_reassign(request, pk):
         request, f"{patient.full_name} is now with {nurse.get_full_name() or nurse.username}."
     )
     return _back(request)
+
+
+# --- The access log -----------------------------------------------------------------------
+
+
+def _audit_filters(request):
+    from datetime import date
+
+    from survivorship.models import AccessLog
+
+    entries = AccessLog.objects.select_related("user")
+    problems, values = [], {}
+    mrn = request.GET.get("patient", "").strip()[:32]
+    if mrn:
+        patient = Patient.objects.filter(medical_record_number=mrn).first()
+        entries = entries.filter(patient_id=patient.pk if patient else -1)
+        values["patient"] = mrn
+    username = request.GET.get("user", "").strip()[:150]
+    if username:
+        entries = entries.filter(username=username)
+        values["user"] = username
+    action = request.GET.get("action", "").strip()[:20]
+    if action:
+        entries = entries.filter(action=action)
+        values["action"] = action
+    for name, lookup in (("from", "at__date__gte"), ("to", "at__date__lte")):
+        raw = request.GET.get(name, "")
+        if raw:
+            try:
+                entries = entries.filter(**{lookup: date.fromisoformat(raw)})
+                values[name] = raw
+            except ValueError:
+                problems.append(name)
+    if request.GET.get("outcome") == "denied":
+        entries = entries.filter(outcome="denied")
+        values["outcome"] = "denied"
+    if problems:
+        messages.warning(
+            request, "Dates must look like 2026-11-21; ignored: " + ", ".join(problems)
+        )
+    return entries, values
+
+
+@role_required(Role.ADMINISTRATOR)
+def audit_log(request):
+    from django.core.paginator import Paginator
+
+    entries, values = _audit_filters(request)
+    page = Paginator(entries.order_by("-at", "-pk"), 50).get_page(request.GET.get("page"))
+    names = dict(
+        Patient.objects.filter(
+            pk__in={e.patient_id for e in page.object_list if e.patient_id}
+        ).values_list("pk", "medical_record_number")
+    )
+    audit.record(action="view", object_type="access log")
+    return render(
+        request,
+        "followup/dashboard_audit.html",
+        {
+            "page": page,
+            "values": values,
+            "query": urlencode(values),
+            "records": names,
+            "actions": [
+                "view",
+                "create",
+                "update",
+                "delete",
+                "export",
+                "open page",
+                "admin create",
+                "admin update",
+                "admin delete",
+            ],  # fmt: skip
+        },
+    )
+
+
+@role_required(Role.ADMINISTRATOR)
+def audit_export(request):
+    entries, _ = _audit_filters(request)
+    rows = entries.order_by("-at", "-pk").values_list(
+        "at", "username", "role", "patient_id", "action", "object_type", "object_id",
+        "outcome", "ip", "path",
+    )  # fmt: skip
+    writer = csv.writer(_Echo())
+    audit.record(action="export", object_type="access log")
+
+    def generate():
+        yield writer.writerow(
+            ["at_utc", "user", "role", "patient_id", "action", "object_type", "object_id",
+             "outcome", "ip", "path"]
+        )  # fmt: skip
+        for row in rows.iterator(chunk_size=2000):
+            yield writer.writerow([safe_cell(cell) for cell in row])
+
+    response = StreamingHttpResponse(generate(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="access-log.csv"'
+    return response

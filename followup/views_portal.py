@@ -11,22 +11,21 @@ from django.views.decorators.http import require_http_methods, require_safe
 from followup import calendar, selectors, services
 from followup.documents import plan_document
 from patients.models import Patient
+from survivorship import audit
 from survivorship.roles import Role, public, role_required
 
 ICS_CONTENT_TYPE = "text/calendar; charset=utf-8"
 
 
 def _own_patient(request) -> Patient:
-    """The signed-in patient's own record, through the scoped manager.
+    """The signed-in patient's own record, through the scoped selector (and logged).
 
     ``for_user`` alone would return a caseload for someone who is also a nurse; the
     portal only ever shows the user's own record.
     """
-    return get_object_or_404(
-        Patient.objects.for_user(request.user)
-        .filter(user=request.user)
-        .select_related("primary_nurse")
-    )
+    from patients.selectors import own_patient
+
+    return own_patient(user=request.user)
 
 
 def _ics_response(body: bytes, *, filename: str, attachment: bool) -> HttpResponse:
@@ -95,6 +94,7 @@ def calendar_settings(request):
 def calendar_feed(request, token):
     """The subscription URL: the secret token is the only credential, so no login."""
     feed = selectors.calendar_feed_by_token(token=token)
+    audit.record(action="view", patient_id=feed.patient_id, object_type="calendar feed")
     body = calendar.patient_calendar(patient=feed.patient, today=timezone.localdate())
     response = _ics_response(body, filename="follow-up-visits.ics", attachment=False)
     response["X-Robots-Tag"] = "noindex, nofollow"
@@ -224,4 +224,25 @@ def report_done(request, pk):
                 phone=settings.CLINIC_PHONE
             ),
         },
+    )
+
+
+@role_required(Role.PATIENT)
+@never_cache
+@require_safe
+def access(request):
+    """Who has seen my record: the access log entries about the patient's own record."""
+    from django.core.paginator import Paginator
+
+    from survivorship.models import AccessLog
+
+    patient = _own_patient(request)
+    entries = (
+        AccessLog.objects.filter(patient_id=patient.pk, outcome="allowed")
+        .select_related("user")
+        .order_by("-at", "-pk")
+    )
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    return render(
+        request, "followup/portal_access.html", {"patient": patient, "page": page, "query": ""}
     )

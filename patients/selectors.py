@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from patients.models import CancerDiagnosis, DiseaseStatusEvent, Patient, Treatment
+from survivorship import audit
 
 MESSAGES_ON_TIMELINE = 50
 
@@ -45,22 +46,39 @@ def patients_for(user) -> QuerySet[Patient]:
 
 def patient_get(*, user, pk) -> Patient:
     queryset = patients_for(user).with_current_status().select_related("primary_nurse", "user")
-    return get_object_or_404(queryset, pk=pk)
+    return audit.get_in_scope(queryset, Patient, pk, patient_of=lambda patient: patient.pk)
+
+
+def own_patient(*, user) -> Patient:
+    """The signed-in patient's own record (for the portal), logged as a read."""
+    patient = get_object_or_404(patients_for(user).select_related("primary_nurse"), user=user)
+    audit.record(action="view", patient_id=patient.pk, obj=patient)
+    return patient
 
 
 def diagnosis_get(*, user, pk) -> CancerDiagnosis:
     queryset = CancerDiagnosis.objects.filter(patient__in=patients_for(user))
-    return get_object_or_404(queryset.select_related("patient"), pk=pk)
+    return audit.get_in_scope(queryset.select_related("patient"), CancerDiagnosis, pk)
 
 
 def treatment_get(*, user, pk) -> Treatment:
     queryset = Treatment.objects.filter(diagnosis__patient__in=patients_for(user))
-    return get_object_or_404(queryset.select_related("diagnosis__patient"), pk=pk)
+    return audit.get_in_scope(
+        queryset.select_related("diagnosis__patient"),
+        Treatment,
+        pk,
+        patient_of=lambda t: t.diagnosis.patient_id,
+    )
 
 
 def status_event_get(*, user, pk) -> DiseaseStatusEvent:
     queryset = DiseaseStatusEvent.objects.filter(diagnosis__patient__in=patients_for(user))
-    return get_object_or_404(queryset.select_related("diagnosis__patient"), pk=pk)
+    return audit.get_in_scope(
+        queryset.select_related("diagnosis__patient"),
+        DiseaseStatusEvent,
+        pk,
+        patient_of=lambda e: e.diagnosis.patient_id,
+    )
 
 
 def caseload(

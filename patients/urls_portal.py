@@ -13,4 +13,5 @@ urlpatterns = [
     path("report/", views_portal.report_new, name="report"),
     path("checkin/<int:pk>/", views_portal.checkin_answer, name="checkin"),
     path("reports/<int:pk>/", views_portal.report_done, name="report_done"),
+    path("access/", views_portal.access, name="access"),
 ]

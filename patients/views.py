@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -357,9 +357,7 @@ def patient_invite(request, pk):
 
 @role_required(Role.PATIENT)
 def portal_home(request):
-    patient = get_object_or_404(
-        selectors.patients_for(request.user).select_related("primary_nurse"), user=request.user
-    )
+    patient = selectors.own_patient(user=request.user)
     context = {
         "patient": patient,
         "diagnoses": patient.diagnoses.prefetch_related("treatments"),

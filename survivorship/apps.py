@@ -6,4 +6,6 @@ class SurvivorshipConfig(AppConfig):
     verbose_name = "Survivorship"
 
     def ready(self):
-        from survivorship import signals  # noqa: F401
+        from survivorship import signals
+
+        signals.connect_access_log()

@@ -66,6 +66,9 @@ def role_required(*roles: Role):
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if not roles_of(request.user) & allowed:
+                from survivorship import audit
+
+                audit.record(action="open page", object_type="page", outcome="denied")
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 

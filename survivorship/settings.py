@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "survivorship.audit.AuditContextMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "survivorship.middleware.SessionTimeoutMiddleware",
@@ -99,6 +100,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "survivorship.context_processors.app",
             ],
+            "builtins": ["survivorship.templatetags.people"],
         },
     },
 ]
@@ -255,6 +257,7 @@ STAFF_2FA_REQUIRED = env_bool("STAFF_2FA_REQUIRED", default=True)
 if PRODUCTION and not STAFF_2FA_REQUIRED:
     raise ConfigError("STAFF_2FA_REQUIRED=false is for demos only, not DJANGO_ENV=production.")
 OTP_TOTP_ISSUER = env_str("CLINIC_NAME") or "Survivorship"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # --- Email ------------------------------------------------------------------------------
 EMAIL_HOST = env_str("EMAIL_HOST")

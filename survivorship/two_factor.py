@@ -20,9 +20,7 @@ def has_device(user) -> bool:
 
 
 def must_enrol(user) -> bool:
-    return settings.STAFF_2FA_REQUIRED and bool(
-        roles_of(user) & {Role.NURSE, Role.ADMINISTRATOR}
-    )
+    return settings.STAFF_2FA_REQUIRED and bool(roles_of(user) & {Role.NURSE, Role.ADMINISTRATOR})
 
 
 class TwoFactorMiddleware:

@@ -311,9 +311,9 @@ def test_it_shows_the_plan_page_in_a_constant_number_of_queries(
         services.visit_add(plan=plan, kind="lab", label=f"Test {i}", due_date=TODAY)
     client.force_login(nurse)
     # session, user, groups, two-factor device check (2), patient check, 2 permission
-    # lookups, plan, 3 counts
+    # lookups, plan, its access-log entry, 3 counts
     # (total/completed/scheduled in one, overdue), visits
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         assert client.get(f"/nurse/plans/{plan.pk}/").status_code == 200
 
 

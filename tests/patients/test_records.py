@@ -217,3 +217,11 @@ def test_it_shows_the_patient_header(client, nurse, helen):
     page = client.get(f"/nurse/patients/{helen.pk}/").content.decode()
     assert "Helen Marsh" in page and "MRN-1001" in page
     assert "No evidence of disease" in page and "born 1965-04-12" in page
+
+
+def test_it_shows_a_patient_without_a_primary_nurse_everywhere(client, nurse, helen):
+    Patient.objects.filter(pk=helen.pk).update(primary_nurse=None)
+    client.force_login(nurse)  # still on the care team
+    page = client.get(f"/nurse/patients/{helen.pk}/")
+    assert page.status_code == 200 and "Primary nurse" in page.content.decode()
+    assert client.get("/nurse/?scope=team").status_code == 200

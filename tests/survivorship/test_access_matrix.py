@@ -68,6 +68,9 @@ EXPECTED = {
     "dashboard:contacted": {NURSE, ADMIN},
     "dashboard:remind": {NURSE, ADMIN},
     "dashboard:reassign": {ADMIN},
+    "dashboard:audit": {ADMIN},
+    "dashboard:audit_export": {ADMIN},
+    "portal:access": {PATIENT},
 }
 
 PERSONAS = ("anonymous", PATIENT, NURSE, ADMIN)

@@ -1,0 +1,63 @@
+"""Django's user admin, plus one action: reset a user's two-factor sign-in (a lost phone)."""
+
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import User
+from django.utils.translation import ngettext
+
+from survivorship.models import AccessLog
+from survivorship.services_2fa import two_factor_reset
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class SurvivorshipUserAdmin(UserAdmin):
+    actions = ["reset_two_factor"]
+
+    @admin.action(description="Reset two-factor sign-in", permissions=["change"])
+    def reset_two_factor(self, request, queryset):
+        users = list(queryset)
+        for user in users:
+            two_factor_reset(user=user, by=request.user)
+        self.message_user(
+            request,
+            ngettext(
+                "Two-factor sign-in was reset for %(count)d user: their authenticator app and "
+                "backup codes no longer work, and staff set up a new app at next sign-in.",
+                "Two-factor sign-in was reset for %(count)d users: their authenticator apps "
+                "and backup codes no longer work, and staff set up a new app at next sign-in.",
+                len(users),
+            )
+            % {"count": len(users)},
+            messages.SUCCESS,
+        )
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(admin.ModelAdmin):
+    """Read-only: the access log can be searched here but never changed."""
+
+    list_display = (
+        "at",
+        "username",
+        "role",
+        "patient_id",
+        "action",
+        "object_type",
+        "outcome",
+        "ip",
+    )
+    list_filter = ("outcome", "action", "role", ("at", admin.DateFieldListFilter))
+    search_fields = ("username", "path", "object_type")
+    date_hierarchy = "at"
+    readonly_fields = [field.name for field in AccessLog._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,94 @@
+"""The access log: every read and write of a patient's data, and every refusal.
+
+Selectors and services call :func:`record`; the request they serve (user, role, IP,
+path) is known from AuditContextMiddleware through a context variable, so no view has
+to pass it along, and none can forget it. Outside a request (tasks, commands) the
+entry is written as "system".
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.http import Http404
+
+from survivorship.models import AccessLog
+
+logger = logging.getLogger(__name__)
+_request: contextvars.ContextVar = contextvars.ContextVar("survivorship_request", default=None)
+
+
+class AuditContextMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = _request.set(request)
+        try:
+            return self.get_response(request)
+        finally:
+            _request.reset(token)
+
+
+def _role_label(user) -> str:
+    from survivorship.roles import roles_of
+
+    roles = sorted(str(role) for role in roles_of(user))
+    return ", ".join(roles) or ("staff" if user.is_staff else "none")
+
+
+def record(
+    *,
+    action: str,
+    patient_id: int | None = None,
+    obj=None,
+    object_type: str = "",
+    object_id: str = "",
+    outcome: str = AccessLog.Outcome.ALLOWED,
+) -> None:
+    request = _request.get()
+    user = getattr(request, "user", None) if request is not None else None
+    entry = AccessLog(
+        action=action,
+        patient_id=patient_id,
+        object_type=object_type or (obj._meta.model_name if obj is not None else ""),
+        object_id=object_id or (str(obj.pk) if obj is not None and obj.pk else ""),
+        outcome=outcome,
+    )
+    if user is not None and user.is_authenticated:
+        entry.user = user
+        entry.username = user.get_username()
+        entry.role = _role_label(user)
+    else:
+        entry.role = "anonymous" if request is not None else "system"
+    if request is not None:
+        entry.ip = request.META.get("REMOTE_ADDR") or None
+        entry.path = request.path[:300]
+    try:
+        entry.save()
+    except Exception:  # never let the log take a page down; say so in the app log
+        logger.exception("could not write an access log entry")
+
+
+def get_in_scope(scoped_queryset, model, pk, *, action="view", patient_of=None):
+    """Fetch ``pk`` from the user's scope and log it; log a refusal and 404 otherwise.
+
+    ``patient_of(obj)`` gives the patient id of an object (default: obj.patient_id).
+    """
+    patient_of = patient_of or (lambda obj: getattr(obj, "patient_id", None))
+    try:
+        obj = scoped_queryset.get(pk=pk)
+    except (ObjectDoesNotExist, ValueError, TypeError):
+        outside = model._default_manager.filter(pk=pk).first() if str(pk).isdigit() else None
+        if outside is not None:
+            record(
+                action=action,
+                patient_id=patient_of(outside),
+                obj=outside,
+                outcome=AccessLog.Outcome.DENIED,
+            )
+        raise Http404("not found") from None
+    record(action=action, patient_id=patient_of(obj), obj=obj)
+    return obj

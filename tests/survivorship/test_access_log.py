@@ -1,0 +1,146 @@
+"""The access log: who read or changed which record, and every refusal; append-only."""
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from survivorship.models import AccessLog
+
+
+def entries(**filters):
+    return list(AccessLog.objects.filter(**filters).order_by("pk"))
+
+
+def test_it_logs_a_nurse_reading_a_patient_page_with_role_ip_and_path(client, nurse, helen):
+    client.force_login(nurse)
+    client.get(f"/nurse/patients/{helen.pk}/", REMOTE_ADDR="10.1.2.3")
+    (entry,) = entries(action="view", patient_id=helen.pk)
+    assert (entry.user, entry.role, entry.outcome) == (nurse, "nurse", "allowed")
+    assert entry.ip == "10.1.2.3" and entry.path == f"/nurse/patients/{helen.pk}/"
+    assert entry.object_type == "patient" and entry.at <= timezone.now()
+
+
+def test_it_logs_a_refused_read_of_another_caseloads_patient(client, nurse2, helen):
+    client.force_login(nurse2)
+    assert client.get(f"/nurse/patients/{helen.pk}/").status_code == 404
+    diagnosis = helen.diagnoses.get()
+    assert client.get(f"/nurse/diagnoses/{diagnosis.pk}/edit/").status_code == 404
+    denied = entries(outcome="denied", patient_id=helen.pk)
+    assert [(e.user, e.object_type) for e in denied] == [
+        (nurse2, "patient"),
+        (nurse2, "cancerdiagnosis"),
+    ]
+
+
+def test_it_logs_a_role_refusal(client, patient_user):
+    client.force_login(patient_user)
+    assert client.get("/nurse/").status_code == 403
+    (entry,) = entries(outcome="denied")
+    assert entry.user == patient_user and entry.path == "/nurse/"
+
+
+def test_it_logs_writes_from_the_services_whoever_calls_them(client, nurse, helen):
+    client.force_login(nurse)
+    client.post(
+        f"/nurse/patients/{helen.pk}/diagnoses/new/",
+        {"cancer_type": "melanoma", "diagnosed_on": "2023-03-03"},
+    )
+    (created,) = entries(action="create", object_type="cancerdiagnosis", user=nurse)
+    assert created.patient_id == helen.pk and created.role == "nurse"
+    # Records made outside a request (here: the test's own fixtures) are "system".
+    assert entries(action="create", object_type="patient", user=None)[0].role == "system"
+    treatment = helen.diagnoses.get(cancer_type="breast").treatments.get()
+    client.post(f"/nurse/treatments/{treatment.pk}/delete/")
+    (deleted,) = entries(action="delete", object_type="treatment", user=nurse)
+    assert deleted.patient_id == helen.pk
+
+
+def test_it_logs_portal_reads_and_exports(client, patient_user, administrator, helen):
+    client.force_login(patient_user)
+    client.get("/portal/")
+    assert entries(action="view", user=patient_user, patient_id=patient_user.patient.pk)
+    client.force_login(administrator)
+    client.get("/dashboard/overdue.csv")
+    assert entries(action="export", object_type="overdue list", user=administrator)
+
+
+def test_it_refuses_to_change_or_delete_an_entry(client, nurse, helen):
+    client.force_login(nurse)
+    client.get(f"/nurse/patients/{helen.pk}/")
+    entry = AccessLog.objects.get(action="view")
+    entry.action = "nothing to see"
+    with pytest.raises(PermissionError):
+        entry.save()
+    with pytest.raises(PermissionError):
+        entry.delete()
+    with pytest.raises(PermissionError):
+        AccessLog.objects.all().update(action="x")
+    with pytest.raises(PermissionError):
+        AccessLog.objects.all().delete()
+    assert AccessLog.objects.filter(pk=entry.pk, action="view").exists()
+
+
+def test_it_shows_administrators_the_log_with_filters_and_exports_it(
+    client, nurse, nurse2, administrator, helen
+):
+    client.force_login(nurse)
+    client.get(f"/nurse/patients/{helen.pk}/")
+    client.force_login(nurse2)
+    client.get(f"/nurse/patients/{helen.pk}/")
+    client.force_login(administrator)
+    page = client.get(
+        f"/dashboard/audit/?patient={helen.medical_record_number}&user={nurse.username}"
+    )
+    rows = page.context["page"].object_list
+    assert [(e.username, e.action) for e in rows] == [(nurse.username, "view")]
+    denied = client.get("/dashboard/audit/?outcome=denied").context["page"].object_list
+    assert [e.username for e in denied] == [nurse2.username]
+    today = timezone.localdate()
+    future = (today + timedelta(days=1)).isoformat()
+    assert not client.get(f"/dashboard/audit/?from={future}").context["page"].object_list
+    assert client.get("/dashboard/audit/?from=not-a-date").status_code == 200
+    export = client.get(f"/dashboard/audit.csv?patient={helen.medical_record_number}&action=view")
+    rows = list(csv.reader(io.StringIO(b"".join(export.streaming_content).decode())))
+    assert rows[0][:3] == ["at_utc", "user", "role"]
+    assert sorted(row[1] for row in rows[1:]) == sorted([nurse.username, nurse2.username])
+
+
+def test_it_keeps_the_log_from_nurses(client, nurse):
+    client.force_login(nurse)
+    assert client.get("/dashboard/audit/").status_code == 403
+    assert client.get("/dashboard/audit.csv").status_code == 403
+
+
+def test_it_shows_a_patient_who_has_seen_their_record_and_nothing_about_others(
+    client, nurse, patient_user, patient2_user
+):
+    mine = patient_user.patient
+    mine.care_team.add(nurse)
+    client.force_login(nurse)
+    client.get(f"/nurse/patients/{mine.pk}/")
+    client.force_login(patient2_user)
+    client.get("/portal/")
+    client.force_login(patient_user)
+    page = client.get("/portal/access/")
+    html = page.content.decode()
+    assert "looked at your record" in html
+    assert (nurse.get_full_name() or nurse.username) in html
+    users = {entry.user_id for entry in page.context["page"].object_list}
+    assert patient2_user.pk not in users
+
+
+def test_it_keeps_the_log_read_only_in_django_admin(client, administrator, nurse, helen):
+    administrator.is_superuser = True
+    administrator.save()
+    client.force_login(nurse)
+    client.get(f"/nurse/patients/{helen.pk}/")
+    entry = AccessLog.objects.filter(action="view").first()
+    client.force_login(administrator)
+    assert client.get("/admin/survivorship/accesslog/").status_code == 200
+    assert client.get("/admin/survivorship/accesslog/add/").status_code == 403
+    response = client.post(f"/admin/survivorship/accesslog/{entry.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 403
+    assert AccessLog.objects.filter(pk=entry.pk).exists()
