@@ -10,6 +10,10 @@ LAST_ACTIVITY = "survivorship_last_activity"
 # Writing the session on every request would cost a database write per page; a minute's
 # granularity is plenty for a 30-minute idle limit.
 ACTIVITY_RESOLUTION_SECONDS = 60
+# Requests a page makes by itself (polling, refreshes) must carry this header: they are
+# checked against the limits like any request, but never count as the user's activity,
+# so a page left open cannot keep a session alive.
+BACKGROUND_HEADER = "X-Background-Request"
 
 
 class SessionTimeoutMiddleware:
@@ -39,7 +43,10 @@ class SessionTimeoutMiddleware:
                 messages.info(request, "You were signed out after 30 minutes without activity.")
             else:
                 session.setdefault(SESSION_STARTED, started)
-                if now - last >= ACTIVITY_RESOLUTION_SECONDS or LAST_ACTIVITY not in session:
+                background = request.headers.get(BACKGROUND_HEADER) is not None
+                if LAST_ACTIVITY not in session or (
+                    not background and now - last >= ACTIVITY_RESOLUTION_SECONDS
+                ):
                     session[LAST_ACTIVITY] = now
         return self.get_response(request)
 

@@ -4,7 +4,7 @@ from django.urls import include, path, reverse_lazy
 
 from survivorship import views
 from survivorship.forms import LoginForm
-from survivorship.roles import public
+from survivorship.roles import authenticated, public
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -19,6 +19,18 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", public(auth_views.LogoutView.as_view()), name="logout"),
+    path(
+        "accounts/password/",
+        authenticated(
+            auth_views.PasswordChangeView.as_view(success_url=reverse_lazy("password_change_done"))
+        ),
+        name="password_change",
+    ),
+    path(
+        "accounts/password/done/",
+        authenticated(auth_views.PasswordChangeDoneView.as_view()),
+        name="password_change_done",
+    ),
     # The one-time "choose your password" link of a portal invitation.
     path(
         "accounts/reset/<uidb64>/<token>/",

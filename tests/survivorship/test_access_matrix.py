@@ -21,6 +21,8 @@ EXPECTED = {
     "logout": PUBLIC,
     "password_reset_confirm": PUBLIC,
     "password_reset_complete": PUBLIC,
+    "password_change": AUTHENTICATED,
+    "password_change_done": AUTHENTICATED,
     "two_factor:verify": AUTHENTICATED,
     "two_factor:setup": AUTHENTICATED,
     "two_factor:manage": AUTHENTICATED,
