@@ -24,6 +24,7 @@ from followup.models import (
     Reminder,
     ScheduleRule,
 )
+from survivorship.admin_base import ReadOnlyAdmin
 
 # --- Templates -----------------------------------------------------------------------------
 
@@ -296,7 +297,7 @@ class DeliveryAttemptInline(admin.TabularInline):
 
 
 @admin.register(Reminder)
-class ReminderAdmin(admin.ModelAdmin):
+class ReminderAdmin(ReadOnlyAdmin):
     """Read-only delivery log: what was sent, to whom, when, and what went wrong."""
 
     list_display = (
@@ -324,12 +325,3 @@ class ReminderAdmin(admin.ModelAdmin):
     date_hierarchy = "send_at"
     inlines = [DeliveryAttemptInline]
     readonly_fields = [field.name for field in Reminder._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

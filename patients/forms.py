@@ -4,7 +4,7 @@ from django.contrib.auth.models import User
 from patients.choices import LATERAL_CANCER_TYPES, CancerType, DiseaseStatus, RecurrenceType
 from patients.models import CancerDiagnosis, Patient, Treatment, timezone_choices
 from patients.selectors import SCOPES, SORTS
-from patients.services import RETURN
+from patients.services import PATIENT_FIELDS, RETURN
 from survivorship.roles import GROUP_NAMES, Role
 
 
@@ -43,21 +43,9 @@ class PatientForm(forms.ModelForm):
 
     class Meta:
         model = Patient
-        fields = [
-            "medical_record_number",
-            "given_name",
-            "family_name",
-            "date_of_birth",
-            "sex",
-            "email",
-            "mobile_phone",
-            "preferred_channel",
-            "time_zone",
-            "preferred_language",
-            "primary_nurse",
-            "care_team",
-            "active",
-        ]
+        # What the patient service writes, less consent (the patient gives that in the
+        # portal), plus the care team.
+        fields = [f for f in PATIENT_FIELDS if f != "reminder_consent_at"] + ["care_team"]
         widgets = {"date_of_birth": DateInput()}
         error_messages = {
             "medical_record_number": {

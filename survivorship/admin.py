@@ -5,6 +5,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
 from django.utils.translation import ngettext
 
+from survivorship.admin_base import ReadOnlyAdmin
 from survivorship.models import AccessLog
 from survivorship.services_2fa import two_factor_reset
 
@@ -35,7 +36,7 @@ class SurvivorshipUserAdmin(UserAdmin):
 
 
 @admin.register(AccessLog)
-class AccessLogAdmin(admin.ModelAdmin):
+class AccessLogAdmin(ReadOnlyAdmin):
     """Read-only: the access log can be searched here but never changed."""
 
     list_display = (
@@ -52,12 +53,3 @@ class AccessLogAdmin(admin.ModelAdmin):
     search_fields = ("username", "path", "object_type")
     date_hierarchy = "at"
     readonly_fields = [field.name for field in AccessLog._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
