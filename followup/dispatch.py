@@ -27,11 +27,10 @@ from followup.models import (
     DeliveryAttempt,
     Reminder,
     ReminderKind,
-    ReminderPreference,
     ReminderStatus,
     VisitStatus,
 )
-from followup.reminders import quiet_hours, within_local_day, zone_of
+from followup.reminders import preference_of, quiet_hours, within_local_day, zone_of
 from followup.transports import PermanentError, TransientError, Transports
 
 logger = logging.getLogger(__name__)
@@ -129,7 +128,7 @@ def _why_not(reminder: Reminder, now: datetime) -> tuple[str, str] | None:
         return "skipped", "no consent to reminders on file"
     if patient.preferred_channel == "portal":
         return "skipped", "the patient chose the portal only, no messages"
-    preference = ReminderPreference.objects.filter(patient=patient).first()
+    preference = preference_of(patient)
     if preference is not None and not preference.wants(reminder.kind):
         return "skipped", f"the patient turned off {reminder.get_kind_display().lower()}s"
     if patient.preferred_channel == "sms" and not patient.mobile_phone:

@@ -46,8 +46,16 @@ def zone_of(patient) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo("UTC")
 
 
+def preference_of(patient) -> ReminderPreference | None:
+    """The patient's reminder preference (one query, or none when select_related)."""
+    try:
+        return patient.reminder_preference
+    except ReminderPreference.DoesNotExist:
+        return None
+
+
 def quiet_hours(patient) -> tuple[time, time]:
-    preference = ReminderPreference.objects.filter(patient=patient).first()
+    preference = preference_of(patient)
     if preference is None:
         return DEFAULT_QUIET_START, DEFAULT_QUIET_END
     return preference.quiet_start, preference.quiet_end

@@ -51,7 +51,14 @@ class EmailTransport:
         if not message.to or "@" not in message.to:
             raise PermanentError("no valid email address on file")
         if self.connection is None:
+            # Opened here and kept for the whole batch: Django would otherwise open and
+            # close an SMTP connection per message.
             self.connection = get_connection(fail_silently=False)
+            try:
+                self.connection.open()
+            except (smtplib.SMTPException, OSError) as exc:
+                self.connection = None
+                raise TransientError(f"mail server unreachable: {type(exc).__name__}") from exc
         message_id = make_msgid(domain="survivorship")
         email = EmailMultiAlternatives(
             subject=message.subject,
