@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from followup import messages
@@ -36,10 +36,16 @@ from followup.transports import PermanentError, TransientError, Transports
 logger = logging.getLogger(__name__)
 
 
+REQUEUE_AFTER = timedelta(minutes=5)
+
+
 def due_ids(*, now: datetime | None = None, limit: int = 5000) -> list[int]:
     now = now or timezone.now()
     return list(
-        Reminder.objects.due(now).order_by("send_at", "pk").values_list("pk", flat=True)[:limit]
+        Reminder.objects.due(now)
+        .filter(Q(queued_at__isnull=True) | Q(queued_at__lt=now - REQUEUE_AFTER))
+        .order_by("send_at", "pk")
+        .values_list("pk", flat=True)[:limit]
     )
 
 
@@ -68,8 +74,11 @@ def enqueue_soon(ids: list[int]) -> None:
 
 
 def dispatch_due(*, now: datetime | None = None) -> int:
+    """Enqueue due rows not already waiting in the queue (or waiting suspiciously long)."""
+    now = now or timezone.now()
     ids = due_ids(now=now)
     if ids:
+        Reminder.objects.filter(pk__in=ids).update(queued_at=now)
         enqueue(ids)
     return len(ids)
 
@@ -166,6 +175,7 @@ def send_one(pk: int, transports: Transports, *, now: datetime | None = None) ->
                 status=ReminderStatus.PENDING,
                 send_at=allowed,
                 attempts=F("attempts") - 1,
+                queued_at=None,
             )
             return "deferred"
     try:
@@ -190,6 +200,7 @@ def send_one(pk: int, transports: Transports, *, now: datetime | None = None) ->
             status=ReminderStatus.PENDING,
             send_at=now + min(delay, timedelta(hours=1)),
             last_error=str(exc)[:500],
+            queued_at=None,
         )
         return "retry"
     _record(reminder, succeeded=True, provider_message_id=provider_id)

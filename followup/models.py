@@ -426,6 +426,9 @@ class Reminder(models.Model):
     last_error = models.CharField(max_length=500, blank=True)
     provider_message_id = models.CharField(max_length=200, blank=True)
     context = models.JSONField(default=dict, blank=True, help_text="Extra data for the message.")
+    # When the dispatcher last handed the row to a worker: a backlog is not enqueued
+    # again every minute while it waits in the queue.
+    queued_at = models.DateTimeField(null=True, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     stuck_reported_at = models.DateTimeField(null=True, blank=True)

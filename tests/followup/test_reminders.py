@@ -349,3 +349,16 @@ def test_it_waits_for_the_morning_when_booked_late_at_night(visit):
     planned = {r.context["days_before"]: r for r in reminders.plan_for_visit(visit, now=night)}
     assert planned[1].send_at == datetime(2026, 6, 16, 8, 0, tzinfo=NEW_YORK)
     assert planned[1].status == "pending"
+
+
+def test_it_does_not_enqueue_a_waiting_backlog_again_every_minute(visit, monkeypatch):
+    from followup import tasks
+
+    sent = []
+    monkeypatch.setattr(tasks.send_reminder_batch, "delay", lambda ids: sent.append(ids))
+    reminder = due_reminder(visit)
+    assert dispatch.dispatch_due() == 1
+    assert dispatch.dispatch_due() == 0  # still waiting in the queue: not again
+    later = timezone.now() + dispatch.REQUEUE_AFTER + timedelta(minutes=1)
+    assert dispatch.dispatch_due(now=later) == 1  # lost from the queue? enqueue again
+    assert sent == [[reminder.pk], [reminder.pk]]
