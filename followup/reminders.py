@@ -39,11 +39,15 @@ DEFAULT_QUIET_START = time(8, 0)
 DEFAULT_QUIET_END = time(20, 0)
 
 
-def zone_of(patient) -> zoneinfo.ZoneInfo:
+def _zone_named(name: str) -> zoneinfo.ZoneInfo:
     try:
-        return zoneinfo.ZoneInfo(patient.time_zone or "UTC")
+        return zoneinfo.ZoneInfo(name or "UTC")
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         return zoneinfo.ZoneInfo("UTC")
+
+
+def zone_of(patient) -> zoneinfo.ZoneInfo:
+    return _zone_named(patient.time_zone)
 
 
 def preference_of(patient) -> ReminderPreference | None:
@@ -86,15 +90,13 @@ def next_allowed(moment: datetime, zone: zoneinfo.ZoneInfo, start: time, end: ti
     return local.astimezone(zoneinfo.ZoneInfo("UTC"))
 
 
-def visit_send_times(visit: FollowUpVisit, patient) -> dict[int, datetime]:
+def send_times(scheduled_at: datetime, zone, start: time, end: time) -> dict[int, datetime]:
     """Send moment (UTC) for each configured offset in days before the appointment.
 
     "7 days before" means the same local wall-clock time seven calendar days earlier,
     which is not always 7 × 24 hours (daylight saving).
     """
-    zone = zone_of(patient)
-    start, end = quiet_hours(patient)
-    appointment = visit.scheduled_at.astimezone(zone)
+    appointment = scheduled_at.astimezone(zone)
     times = {}
     for days in settings.REMINDER_OFFSETS_DAYS:
         wall = appointment.replace(tzinfo=None) - timedelta(days=days)
@@ -103,8 +105,42 @@ def visit_send_times(visit: FollowUpVisit, patient) -> dict[int, datetime]:
     return times
 
 
-def _dedupe_key(visit: FollowUpVisit, days: int) -> str:
-    return f"visit:{visit.pk}:{days}d:{visit.scheduled_at:%Y%m%dT%H%M}"
+def visit_send_times(visit: FollowUpVisit, patient) -> dict[int, datetime]:
+    start, end = quiet_hours(patient)
+    return send_times(visit.scheduled_at, zone_of(patient), start, end)
+
+
+def decide(
+    times: dict[int, datetime], *, now: datetime, appointment: datetime, zone, start, end
+) -> list[tuple[int, datetime, str]]:
+    """(days before, send moment, skip reason or "") for each reminder of one booking.
+
+    Booked so late that every reminder's moment has passed (e.g. for tomorrow): the one
+    closest to the appointment goes out at the next allowed moment, the others are
+    skipped. When a later reminder is still to come, the passed ones are simply skipped.
+    None may fall at or after the appointment.
+    """
+    passed = [days for days, moment in times.items() if moment < now]
+    catch_up = min(passed) if passed and len(passed) == len(times) else None
+    decisions = []
+    for days, send_at in times.items():
+        reason = ""
+        if days == catch_up:
+            send_at = next_allowed(now, zone, start, end)
+        elif send_at < now:
+            reason = "the appointment was booked after this reminder's time"
+        if not reason and send_at >= appointment:
+            reason = "no waking hour is left before the appointment"
+        decisions.append((days, send_at, reason))
+    return decisions
+
+
+def _dedupe_key(visit_pk: int, scheduled_at: datetime, days: int) -> str:
+    return f"visit:{visit_pk}:{days}d:{scheduled_at:%Y%m%dT%H%M}"
+
+
+def channel_for(patient_channel: str) -> str:
+    return "sms" if patient_channel == "sms" else "email"
 
 
 def plan_for_visit(visit: FollowUpVisit, *, now: datetime | None = None) -> list[Reminder]:
@@ -112,35 +148,25 @@ def plan_for_visit(visit: FollowUpVisit, *, now: datetime | None = None) -> list
     now = now or timezone.now()
     patient = visit.patient
     kind = KIND_FOR_ITEM[visit.kind]
-    channel = "sms" if patient.preferred_channel == "sms" else "email"
+    channel = channel_for(patient.preferred_channel)
     existing = {
         r.context.get("days_before"): r
         for r in Reminder.objects.select_for_update().filter(
             visit=visit, status__in=[ReminderStatus.PENDING, ReminderStatus.SKIPPED]
         )
     }
-    planned = []
-    times = visit_send_times(visit, patient)
-    # Booked so late that every reminder's moment has passed (e.g. for tomorrow): the one
-    # closest to the appointment goes out now instead, the others are skipped. When a
-    # later reminder is still to come, the passed ones are simply skipped.
-    passed = [days for days, moment in times.items() if moment < now]
-    catch_up = min(passed) if passed and len(passed) == len(times) else None
     zone = zone_of(patient)
     start, end = quiet_hours(patient)
-    for days, send_at in times.items():
-        reason = ""
-        if days == catch_up:
-            send_at = next_allowed(now, zone, start, end)
-        elif send_at < now:
-            reason = "the appointment was booked after this reminder's time"
-        if not reason and send_at >= visit.scheduled_at:
-            reason = "no waking hour is left before the appointment"
+    times = send_times(visit.scheduled_at, zone, start, end)
+    planned = []
+    for days, send_at, reason in decide(
+        times, now=now, appointment=visit.scheduled_at, zone=zone, start=start, end=end
+    ):
         fields = {
             "send_at": send_at,
             "status": ReminderStatus.SKIPPED if reason else ReminderStatus.PENDING,
             "skip_reason": reason,
-            "dedupe_key": _dedupe_key(visit, days),
+            "dedupe_key": _dedupe_key(visit.pk, visit.scheduled_at, days),
             "channel": channel,
             "kind": kind,
         }
@@ -161,6 +187,67 @@ def plan_for_visit(visit: FollowUpVisit, *, now: datetime | None = None) -> list
             )
         planned.append(reminder)
     return planned
+
+
+def plan_for_new_bookings(
+    visit_ids: list[int], *, now: datetime | None = None, chunk: int = 5000
+) -> int:
+    """``plan_for_visit`` for many freshly scheduled visits at once, in bulk.
+
+    For new bookings only (bulk scheduling, imports, the benchmark): existing rows with
+    the same dedupe key are left alone, where ``plan_for_visit`` would move a re-booked
+    visit's pending rows. Returns how many rows were offered to the database.
+    """
+    now = now or timezone.now()
+    offered = 0
+    zones: dict[str, zoneinfo.ZoneInfo] = {}
+    for first in range(0, len(visit_ids), chunk):
+        visits = list(
+            FollowUpVisit.objects.filter(
+                pk__in=visit_ids[first : first + chunk], status="scheduled"
+            )
+            .order_by()
+            .values_list(
+                "pk",
+                "kind",
+                "scheduled_at",
+                "patient_id",
+                "patient__time_zone",
+                "patient__preferred_channel",
+            )  # fmt: skip
+        )
+        hours = {
+            patient_id: (start, end)
+            for patient_id, start, end in ReminderPreference.objects.filter(
+                patient_id__in={visit[3] for visit in visits}
+            ).values_list("patient_id", "quiet_start", "quiet_end")
+        }
+        rows = []
+        for pk, item_kind, scheduled_at, patient_id, zone_name, preferred in visits:
+            if zone_name not in zones:
+                zones[zone_name] = _zone_named(zone_name)
+            zone = zones[zone_name]
+            start, end = hours.get(patient_id, (DEFAULT_QUIET_START, DEFAULT_QUIET_END))
+            times = send_times(scheduled_at, zone, start, end)
+            for days, send_at, reason in decide(
+                times, now=now, appointment=scheduled_at, zone=zone, start=start, end=end
+            ):
+                rows.append(
+                    Reminder(
+                        kind=KIND_FOR_ITEM[item_kind],
+                        channel=channel_for(preferred),
+                        patient_id=patient_id,
+                        visit_id=pk,
+                        dedupe_key=_dedupe_key(pk, scheduled_at, days),
+                        send_at=send_at,
+                        status=ReminderStatus.SKIPPED if reason else ReminderStatus.PENDING,
+                        skip_reason=reason,
+                        context={"days_before": days},
+                    )
+                )
+        Reminder.objects.bulk_create(rows, batch_size=2500, ignore_conflicts=True)
+        offered += len(rows)
+    return offered
 
 
 def cancel_for_visit(visit: FollowUpVisit, reason: str) -> int:
@@ -229,7 +316,7 @@ def open_checkin(plan: CarePlan, due_on: date, *, now: datetime | None = None) -
         dedupe_key=f"checkin:{checkin.pk}",
         defaults={
             "kind": ReminderKind.CHECKIN,
-            "channel": "sms" if patient.preferred_channel == "sms" else "email",
+            "channel": channel_for(patient.preferred_channel),
             "patient": patient,
             "checkin": checkin,
             "send_at": send_at,

@@ -362,3 +362,20 @@ def test_it_does_not_enqueue_a_waiting_backlog_again_every_minute(visit, monkeyp
     later = timezone.now() + dispatch.REQUEUE_AFTER + timedelta(minutes=1)
     assert dispatch.dispatch_due(now=later) == 1  # lost from the queue? enqueue again
     assert sent == [[reminder.pk], [reminder.pk]]
+
+
+def test_it_plans_many_new_bookings_in_bulk_exactly_as_one_by_one(plan):
+    visits = list(plan.visits.filter(status="planned").order_by("due_date")[:6])
+    for i, visit in enumerate(visits):
+        visit.status, visit.scheduled_at = VisitStatus.SCHEDULED, utc(2026, 6, 10 + i, 14, 30)
+        visit.save()
+    now = utc(2026, 6, 9, 12, 0)
+    one_by_one = {
+        (r.dedupe_key, r.send_at, r.status, r.skip_reason)
+        for v in visits[:3]
+        for r in reminders.plan_for_visit(v, now=now)
+    }
+    assert reminders.plan_for_new_bookings([v.pk for v in visits], now=now) == 12
+    rows = Reminder.objects.filter(visit__in=visits[:3])
+    assert {(r.dedupe_key, r.send_at, r.status, r.skip_reason) for r in rows} == one_by_one
+    assert Reminder.objects.filter(visit__in=visits).count() == 12

@@ -7,11 +7,11 @@ worker processes, as in production. Three steps, each printed with its figures:
    spread over several IANA time zones, half with their own quiet hours.
 2. Planning the visits' reminders, timed two ways:
    - ``reminders.plan_for_visit`` once per visit, as booking a visit does, on a sample;
-   - a bulk path for many bookings at once: patients' zones and quiet hours are read
-     once, send times come from the same arithmetic as ``reminders.visit_send_times``
-     (same local wall clock, same ``within_local_day`` clamp, same skip rules and dedupe
-     keys), rows go in with ``bulk_create(ignore_conflicts=True)``. The command checks
-     that the bulk rows equal what ``plan_for_visit`` wrote for the sample.
+   - ``reminders.plan_for_new_bookings`` for many bookings at once (zones and quiet
+     hours read once per chunk, the same ``send_times`` and ``decide`` rules as
+     ``plan_for_visit``, rows in with ``bulk_create(ignore_conflicts=True)``). The
+     command checks that the bulk rows equal what ``plan_for_visit`` wrote for the
+     sample.
 3. Delivery: M of the planned reminders are made due now and handed to ``--workers``
    Celery worker processes (``--concurrency=1`` each) with ``dispatch.enqueue``; mail goes
    to an SMTP sink (aiosmtpd) in this process. Timed from enqueue until the sink has
@@ -33,10 +33,9 @@ import tempfile
 import threading
 import time
 import zoneinfo
-from datetime import datetime, timedelta
 from datetime import time as dtime
+from datetime import timedelta
 from pathlib import Path
-from types import SimpleNamespace
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -238,7 +237,7 @@ class Command(BaseCommand):
 
         before = Reminder.objects.count()
         started = time.perf_counter()
-        bulk_plan(visit_ids, now=now)
+        reminders.plan_for_new_bookings(visit_ids, now=now)
         bulk_seconds = time.perf_counter() - started
         created = Reminder.objects.count() - before
 
@@ -416,92 +415,6 @@ def _delete_where(table: str, where: str, params) -> int:
         sql = f"DELETE FROM {connection.ops.quote_name(table)} WHERE {where}"  # noqa: S608
         cursor.execute(sql, params)
         return cursor.rowcount
-
-
-# --- The bulk planning path ----------------------------------------------------------------
-
-
-def send_times(scheduled_at: datetime, zone, start: dtime, end: dtime) -> dict[int, datetime]:
-    """``reminders.visit_send_times`` with the patient's zone and hours already known."""
-    appointment = scheduled_at.astimezone(zone)
-    times = {}
-    for days in settings.REMINDER_OFFSETS_DAYS:
-        wall = appointment.replace(tzinfo=None) - timedelta(days=days)
-        moment = datetime.combine(wall.date(), wall.time(), tzinfo=zone)
-        times[days] = reminders.within_local_day(moment, zone, start, end)
-    return times
-
-
-def bulk_plan(visit_ids: list[int], *, chunk: int = 5000, now: datetime | None = None) -> int:
-    """Plan reminders for many newly scheduled visits by the rules of ``plan_for_visit``.
-
-    For fresh bookings only: rows that exist (same dedupe key) are left alone, where
-    ``plan_for_visit`` would move a re-booked visit's pending rows. Returns how many rows
-    were offered to the database (existing ones are ignored by the unique dedupe key).
-    """
-    now = now or timezone.now()
-    offered = 0
-    zones: dict[str, zoneinfo.ZoneInfo] = {}
-    default_hours = (reminders.DEFAULT_QUIET_START, reminders.DEFAULT_QUIET_END)
-    for first in range(0, len(visit_ids), chunk):
-        ids = visit_ids[first : first + chunk]
-        visits = list(
-            FollowUpVisit.objects.filter(pk__in=ids, status=VisitStatus.SCHEDULED)
-            .order_by()
-            .values_list(
-                "pk",
-                "kind",
-                "scheduled_at",
-                "patient_id",
-                "patient__time_zone",
-                "patient__preferred_channel",
-            )
-        )
-        hours = {
-            patient_id: (start, end)
-            for patient_id, start, end in ReminderPreference.objects.filter(
-                patient_id__in={visit[3] for visit in visits}
-            ).values_list("patient_id", "quiet_start", "quiet_end")
-        }
-        rows = []
-        for pk, item_kind, scheduled_at, patient_id, zone_name, preferred in visits:
-            zone = zones.get(zone_name)
-            if zone is None:
-                zone = zones[zone_name] = reminders.zone_of(SimpleNamespace(time_zone=zone_name))
-            start, end = hours.get(patient_id, default_hours)
-            channel = "sms" if preferred == "sms" else "email"
-            kind = reminders.KIND_FOR_ITEM[item_kind]
-            key_of = SimpleNamespace(pk=pk, scheduled_at=scheduled_at)
-            times = send_times(scheduled_at, zone, start, end)
-            # The rules of plan_for_visit: when every moment has passed, the one closest to
-            # the appointment goes out at the next allowed moment; otherwise passed ones
-            # are skipped; none may fall at or after the appointment.
-            passed = [days for days, moment in times.items() if moment < now]
-            catch_up = min(passed) if passed and len(passed) == len(times) else None
-            for days, send_at in times.items():
-                reason = ""
-                if days == catch_up:
-                    send_at = reminders.next_allowed(now, zone, start, end)
-                elif send_at < now:
-                    reason = "the appointment was booked after this reminder's time"
-                if not reason and send_at >= scheduled_at:
-                    reason = "no waking hour is left before the appointment"
-                rows.append(
-                    Reminder(
-                        kind=kind,
-                        channel=channel,
-                        patient_id=patient_id,
-                        visit_id=pk,
-                        dedupe_key=reminders._dedupe_key(key_of, days),
-                        send_at=send_at,
-                        status=ReminderStatus.SKIPPED if reason else ReminderStatus.PENDING,
-                        skip_reason=reason,
-                        context={"days_before": days},
-                    )
-                )
-        Reminder.objects.bulk_create(rows, batch_size=2500, ignore_conflicts=True)
-        offered += len(rows)
-    return offered
 
 
 # --- Processes and the SMTP sink -------------------------------------------------------------
