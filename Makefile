@@ -36,5 +36,16 @@ format: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# The dashboard at clinic-network scale: needs PostgreSQL in DATABASE_URL, a database of
+# its own (it is filled with 100,000 synthetic patients, built once and then reused).
+# BENCH_ARGS="--rebuild" builds the dataset anew; see `manage.py bench_dashboard --help`.
+bench: $(VENV)/.installed-dev
+	@if [ -z "$$DATABASE_URL" ]; then \
+		echo "make bench needs PostgreSQL: DATABASE_URL=postgresql://user@host:5432/bench make bench (use a database of its own)"; \
+		exit 2; \
+	fi
+	$(PY) manage.py migrate --noinput
+	DEBUG=0 $(PY) manage.py bench_dashboard $(BENCH_ARGS)
+
 clean:
 	rm -rf var/celery var/test var/mail var/staticfiles var/celerybeat-schedule*

@@ -166,8 +166,10 @@ def keyset_page(visits: QuerySet, filters: Filters, cursor: str | None) -> Page:
             value, last_pk, number = data["value"], int(data["pk"]), int(data["page"]) + 1
             after = "lt" if descending else "gt"
             visits = visits.filter(
+                # Redundant with the next condition, but an index can start here.
+                Q(**{f"{field_name}__{after}e": value}),
                 Q(**{f"{field_name}__{after}": value})
-                | Q(**{field_name: value, f"pk__{after}": last_pk})
+                | Q(**{field_name: value, f"pk__{after}": last_pk}),
             )
         except (signing.BadSignature, KeyError, TypeError, ValueError):
             number, reset = 1, True
@@ -184,31 +186,79 @@ def keyset_page(visits: QuerySet, filters: Filters, cursor: str | None) -> Page:
     return Page(rows=rows, number=number, next_cursor=next_cursor, reset=reset)
 
 
+SUMMARY_SECONDS = 60
+
+
 def summary(user, today: date | None = None) -> dict:
-    """Totals and breakdowns of overdue items, four aggregate queries in all."""
+    """The overdue summary, computed at most once a minute per scope (cached)."""
+    from django.core.cache import cache
+
     today = today or timezone.localdate()
-    visits = overdue(user, today)
-    buckets = visits.aggregate(
-        total=Count("pk"),
-        days_1_30=Count("pk", filter=bucket_filter("1-30", today)),
-        days_31_90=Count("pk", filter=bucket_filter("31-90", today)),
-        days_over_90=Count("pk", filter=bucket_filter("90+", today)),
-    )
-    by_nurse = list(
-        visits.values(
-            "patient__primary_nurse_id",
-            "patient__primary_nurse__first_name",
-            "patient__primary_nurse__last_name",
-            "patient__primary_nurse__username",
+    scope = "all" if user.has_perm("patients.view_all_patients") else f"user-{user.pk}"
+    key = f"dashboard-summary:{scope}:{today.isoformat()}"
+    result = cache.get(key)
+    if result is None:
+        result = {**_summary(user, today), "computed_at": timezone.now()}
+        cache.set(key, result, SUMMARY_SECONDS)
+    return result
+
+
+def _summary(user, today: date | None = None) -> dict:
+    """Totals and breakdowns of overdue items: one pass over them, one small name query.
+
+    The overdue items are grouped once by (primary nurse, cancer type, kind) with the age
+    buckets counted alongside; the four breakdowns are sums of those few thousand rows.
+    """
+    from collections import Counter
+
+    from django.contrib.auth import get_user_model
+
+    today = today or timezone.localdate()
+    groups = (
+        overdue(user, today)
+        .order_by()
+        .values("patient__primary_nurse_id", "plan__diagnosis__cancer_type", "kind")
+        .annotate(
+            n=Count("pk"),
+            days_1_30=Count("pk", filter=bucket_filter("1-30", today)),
+            days_31_90=Count("pk", filter=bucket_filter("31-90", today)),
+            days_over_90=Count("pk", filter=bucket_filter("90+", today)),
         )
-        .annotate(n=Count("pk"))
-        .order_by("-n")
     )
-    by_cancer = list(
-        visits.values("plan__diagnosis__cancer_type").annotate(n=Count("pk")).order_by("-n")
-    )
-    by_kind = list(visits.values("kind").annotate(n=Count("pk")).order_by("-n"))
-    return {"buckets": buckets, "by_nurse": by_nurse, "by_cancer": by_cancer, "by_kind": by_kind}
+    buckets = Counter(total=0, days_1_30=0, days_31_90=0, days_over_90=0)
+    nurses, cancers, kinds = Counter(), Counter(), Counter()
+    for row in groups:
+        buckets.update(
+            total=row["n"], days_1_30=row["days_1_30"], days_31_90=row["days_31_90"],
+            days_over_90=row["days_over_90"],
+        )  # fmt: skip
+        nurses[row["patient__primary_nurse_id"]] += row["n"]
+        cancers[row["plan__diagnosis__cancer_type"]] += row["n"]
+        kinds[row["kind"]] += row["n"]
+    names = {
+        u["pk"]: u
+        for u in get_user_model()
+        .objects.filter(pk__in=[pk for pk in nurses if pk is not None])
+        .values("pk", "first_name", "last_name", "username")
+    }
+    by_nurse = [
+        {
+            "patient__primary_nurse_id": pk,
+            "patient__primary_nurse__first_name": names.get(pk, {}).get("first_name", ""),
+            "patient__primary_nurse__last_name": names.get(pk, {}).get("last_name", ""),
+            "patient__primary_nurse__username": names.get(pk, {}).get("username", ""),
+            "n": n,
+        }
+        for pk, n in nurses.most_common()
+    ]
+    return {
+        "buckets": dict(buckets),
+        "by_nurse": by_nurse,
+        "by_cancer": [
+            {"plan__diagnosis__cancer_type": k, "n": n} for k, n in cancers.most_common()
+        ],
+        "by_kind": [{"kind": k, "n": n} for k, n in kinds.most_common()],
+    }
 
 
 def snapshot_take(today: date | None = None) -> OverdueSnapshot:

@@ -190,6 +190,15 @@ class CarePlan(models.Model):
                 name="careplan_one_open_plan_per_diagnosis",
             )
         ]
+        indexes = [
+            # "Which plans are active" without reading the wide plan rows (rule snapshots).
+            models.Index(
+                fields=["id"],
+                include=["diagnosis"],
+                condition=Q(status="active"),
+                name="careplan_active_idx",
+            )
+        ]
 
     def __str__(self):
         return f"Care plan for {self.diagnosis.cancer_name} from {self.start_date:%Y-%m-%d}"
@@ -308,9 +317,16 @@ class FollowUpVisit(models.Model):
             # Overdue and due-soon lists only look at open items: a partial index keeps
             # them fast however many completed items accumulate.
             models.Index(
-                fields=["window_end", "patient"],
+                fields=["window_end", "id"],
+                include=["plan", "patient", "kind"],
                 condition=Q(status__in=["planned", "scheduled", "missed"]),
                 name="visit_open_window_end_idx",
+            ),
+            # A patient's (or a caseload's) open items: the nurse's due/overdue panel.
+            models.Index(
+                fields=["patient", "window_end"],
+                condition=Q(status__in=["planned", "scheduled", "missed"]),
+                name="visit_open_patient_idx",
             ),
             models.Index(fields=["patient", "due_date"], name="visit_patient_due_idx"),
         ]

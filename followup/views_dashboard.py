@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django.views.decorators.http import require_POST
 
 from followup import dashboard, services
@@ -91,6 +92,9 @@ def overdue_list(request):
             else "",
             "today": today,
             "nurse_names": nurse_names,
+            "nurse_options": format_html_join(
+                "", '<option value="{}">{}</option>', nurse_names.items()
+            ),
             "buckets": dashboard.BUCKETS,
             "sorts": dashboard.SORTS,
             "cancer_types": CancerType.choices,

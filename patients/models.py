@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import OuterRef
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -86,19 +86,24 @@ class PatientQuerySet(models.QuerySet):
         if user is None or not user.is_authenticated:
             return self.none()
         roles = roles_of(user)
-        scope = Q(pk__in=[])
         if Role.NURSE in roles or Role.ADMINISTRATOR in roles:
             if user.has_perm("patients.view_all_patients"):
                 return self.all()
-            if Role.NURSE in roles:
-                on_team = Patient.care_team.through.objects.filter(
-                    patient_id=OuterRef("pk"), user_id=user.pk
-                )
-                scope |= Q(primary_nurse=user) | Exists(on_team)
+        # The ids in scope, as a UNION of index lookups: an OR across the patient table
+        # (primary nurse OR on the team) defeats every index and makes PostgreSQL expect
+        # half of all patients, so joins from large tables start from the wrong side.
+        parts = []
+        if Role.NURSE in roles:
+            parts.append(Patient.objects.filter(primary_nurse=user).order_by().values("pk"))
+            parts.append(
+                Patient.care_team.through.objects.filter(user_id=user.pk).values("patient_id")
+            )
         if Role.PATIENT in roles:
-            # A nurse who is also a patient here still sees their own record.
-            scope |= Q(user=user)
-        return self.filter(scope)
+            parts.append(Patient.objects.filter(user=user).order_by().values("pk"))
+        if not parts:
+            return self.none()
+        ids = parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
+        return self.filter(pk__in=ids)
 
     def with_overdue_count(self):
         """Annotate how many follow-up items of active plans are overdue (window ended)."""

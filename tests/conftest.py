@@ -9,6 +9,16 @@ from tests.factories import make_helen
 pytest_plugins = ["tests.celery_worker"]
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Cached figures (the dashboard summary) must not leak from one test to the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 def pytest_runtest_setup(item):
     if item.get_closest_marker("redis"):
         services.require(services.redis_problem())
