@@ -7,6 +7,7 @@ a keyset cursor (no OFFSET), so page 500 costs what page 1 costs.
 
 from __future__ import annotations
 
+import re
 import statistics
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -91,7 +92,7 @@ def parse_filters(params, *, nurses, cancer_types, kinds) -> Filters:
     filters = Filters()
     raw_nurse = params.get("nurse", "")
     if raw_nurse:
-        if raw_nurse.isdigit() and int(raw_nurse) in nurses:
+        if re.fullmatch(r"[0-9]{1,18}", raw_nurse) and int(raw_nurse) in nurses:
             filters.nurse = int(raw_nurse)
         else:
             filters.problems.append("nurse")

@@ -13,7 +13,7 @@ from followup.models import (
     Severity,
     Trend,
 )
-from patients.forms import DateInput, NurseChoiceField, nurses
+from patients.forms import DateField, DateInput, DateTimeField, NurseChoiceField, nurses
 
 
 class DateTimeInput(forms.DateTimeInput):
@@ -42,7 +42,7 @@ class PlanStartForm(forms.Form):
 
     diagnosis = forms.ModelChoiceField(queryset=None, empty_label=None)
     template = TemplateChoiceField(queryset=CarePlanTemplate.objects.none(), empty_label=None)
-    start_date = forms.DateField(
+    start_date = DateField(
         widget=DateInput(),
         help_text="Usually the end of the last curative treatment. A future date is fine.",
     )
@@ -87,7 +87,7 @@ class PlanStartForm(forms.Form):
 
 class PlanEditForm(forms.Form):
     template = TemplateChoiceField(queryset=CarePlanTemplate.objects.none(), empty_label=None)
-    start_date = forms.DateField(widget=DateInput())
+    start_date = DateField(widget=DateInput())
     status = forms.ChoiceField(choices=PlanStatus.choices)
     owner = NurseChoiceField(queryset=nurses(), required=False, label="Owner nurse")
     checkin_frequency = forms.ChoiceField(
@@ -117,7 +117,7 @@ class PlanEditForm(forms.Form):
 class VisitAddForm(forms.Form):
     kind = forms.ChoiceField(choices=ItemKind.choices)
     label = forms.CharField(max_length=120, help_text="What it is, e.g. Chest CT or Clinic visit.")
-    due_date = forms.DateField(widget=DateInput())
+    due_date = DateField(widget=DateInput())
     window_days = forms.IntegerField(
         min_value=0, max_value=180, initial=14, label="Due window (days either side)"
     )
@@ -129,7 +129,7 @@ class VisitAddForm(forms.Form):
 
 
 class VisitScheduleForm(forms.Form):
-    scheduled_at = forms.DateTimeField(label="Appointment (date and time)", widget=DateTimeInput())
+    scheduled_at = DateTimeField(label="Appointment (date and time)", widget=DateTimeInput())
     location = forms.CharField(
         max_length=200,
         required=False,
@@ -147,7 +147,7 @@ class VisitScheduleForm(forms.Form):
 
 
 class VisitCompleteForm(forms.Form):
-    completed_on = forms.DateField(label="Done on", widget=DateInput())
+    completed_on = DateField(label="Done on", widget=DateInput())
     outcome = forms.ChoiceField(choices=[("", "Choose…"), *Outcome.choices])
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
@@ -217,6 +217,7 @@ class ReminderPreferenceForm(forms.Form):
         return data
 
 
+MAX_DAYS = 3650
 RATING_CHOICES = [("", "Prefer not to say"), *((str(n), str(n)) for n in range(11))]
 MAX_TEXT = 2000
 
@@ -273,9 +274,9 @@ class SymptomReportForm(forms.Form):
                 required=False,
             )
             self.fields[f"days_{sign.code}"] = forms.IntegerField(
-                label="For how many days?", min_value=0, max_value=3650, required=False
+                label="For how many days?", min_value=0, max_value=MAX_DAYS, required=False
             )
-            self.fields[f"since_{sign.code}"] = forms.DateField(
+            self.fields[f"since_{sign.code}"] = DateField(
                 label="Or since which date?", required=False, widget=DateInput()
             )
             self.fields[f"trend_{sign.code}"] = forms.ChoiceField(
@@ -316,6 +317,10 @@ class SymptomReportForm(forms.Form):
             if since is not None:
                 if since > today:
                     self.add_error(f"since_{sign.code}", "This date is in the future.")
+                elif (today - since).days > MAX_DAYS:
+                    self.add_error(
+                        f"since_{sign.code}", "Please give a date in the last ten years."
+                    )
                 elif days is None:
                     days = (today - since).days
             chosen.append(
@@ -335,7 +340,7 @@ class ReportResolveForm(forms.Form):
         label="Visit type", choices=ItemKind.choices, required=False, initial="visit"
     )
     visit_label = forms.CharField(label="What is booked", max_length=120, required=False)
-    visit_due = forms.DateField(label="When", required=False, widget=DateInput())
+    visit_due = DateField(label="When", required=False, widget=DateInput())
 
     def clean(self):
         data = super().clean()

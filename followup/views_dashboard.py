@@ -1,6 +1,7 @@
 """The administrators' dashboard (nurses see their own caseload's rows)."""
 
 import csv
+import re
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -246,7 +247,7 @@ def item_remind(request, pk):
 def patient_reassign(request, pk):
     patient = get_object_or_404(Patient.objects.for_user(request.user), pk=pk)
     nurse_id = request.POST.get("nurse", "")
-    nurse = nurses().filter(pk=nurse_id).first() if nurse_id.isdigit() else None
+    nurse = nurses().filter(pk=nurse_id).first() if PLAIN_ID.fullmatch(nurse_id) else None
     if nurse is None:
         messages.error(request, "Choose a nurse to reassign to.")
         return _back(request)
@@ -260,6 +261,21 @@ def patient_reassign(request, pk):
 # --- The access log -----------------------------------------------------------------------
 
 
+AUDIT_ACTIONS = (
+    "view", "create", "update", "delete", "export", "open page", "admin create",
+    "admin update", "admin delete", "two_factor_reset",
+)  # fmt: skip
+PLAIN_ID = re.compile(r"[0-9]{1,18}")
+
+
+def _clean_param(request, name: str, length: int) -> str:
+    """A query parameter as plain text: trimmed, bounded, control characters refused."""
+    value = request.GET.get(name, "").strip()[:length]
+    if any(ord(ch) < 32 for ch in value):
+        return ""
+    return value
+
+
 def _audit_filters(request):
     from datetime import date
 
@@ -267,21 +283,23 @@ def _audit_filters(request):
 
     entries = AccessLog.objects.select_related("user")
     problems, values = [], {}
-    mrn = request.GET.get("patient", "").strip()[:32]
+    mrn = _clean_param(request, "patient", 32)
     if mrn:
         patient = Patient.objects.filter(medical_record_number=mrn).first()
         entries = entries.filter(patient_id=patient.pk if patient else -1)
         values["patient"] = mrn
-    username = request.GET.get("user", "").strip()[:150]
+    username = _clean_param(request, "user", 150)
     if username:
         entries = entries.filter(username=username)
         values["user"] = username
-    action = request.GET.get("action", "").strip()[:20]
-    if action:
+    action = request.GET.get("action", "")
+    if action in AUDIT_ACTIONS:
         entries = entries.filter(action=action)
         values["action"] = action
+    elif action:
+        problems.append("action")
     for name, lookup in (("from", "at__date__gte"), ("to", "at__date__lte")):
-        raw = request.GET.get(name, "")
+        raw = _clean_param(request, name, 10)
         if raw:
             try:
                 entries = entries.filter(**{lookup: date.fromisoformat(raw)})
@@ -293,7 +311,7 @@ def _audit_filters(request):
         values["outcome"] = "denied"
     if problems:
         messages.warning(
-            request, "Dates must look like 2026-11-21; ignored: " + ", ".join(problems)
+            request, "Some filters were not recognised and were ignored: " + ", ".join(problems)
         )
     return entries, values
 

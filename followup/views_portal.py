@@ -1,5 +1,7 @@
 """The patient's care plan and calendar in the portal, and the private calendar feed."""
 
+import re
+
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,6 +17,7 @@ from survivorship import audit
 from survivorship.roles import Role, public, role_required
 
 ICS_CONTENT_TYPE = "text/calendar; charset=utf-8"
+KEY_PATTERN = re.compile(r"[0-9a-f]{32}")
 
 
 def _own_patient(request) -> Patient:
@@ -148,25 +151,36 @@ def _report_form(request, patient, *, checkin=None):
     initial = {"submission_key": secrets.token_hex(16)}
     form = SymptomReportForm(request.POST or None, signs=signs, initial=initial)
     if request.method == "POST":
-        if request.POST.get("nothing_new") == "1":
-            # "Nothing new this week": answers the check-in in one click.
-            key = request.POST.get("submission_key", "")[:64] or secrets.token_hex(16)
-            submitted = reporting.report_submit(
-                patient=patient, submission_key=key, signs=[], nothing_new=True, checkin=checkin
+        posted_key = request.POST.get("submission_key", "")
+        # A key we did not hand out (tampered, or another form's) is replaced: the worst
+        # case is a second report, never a report filed under someone else's key.
+        key = posted_key if KEY_PATTERN.fullmatch(posted_key) else secrets.token_hex(16)
+        try:
+            if request.POST.get("nothing_new") == "1":
+                # "Nothing new this week": answers the check-in in one click.
+                submitted = reporting.report_submit(
+                    patient=patient, submission_key=key, signs=[], nothing_new=True,
+                    checkin=checkin,
+                )  # fmt: skip
+                return redirect("portal:report_done", pk=submitted.report.pk)
+            if form.is_valid():
+                data = form.cleaned_data
+                submitted = reporting.report_submit(
+                    patient=patient,
+                    submission_key=key,
+                    signs=data["chosen_signs"],
+                    other_text=data["other_text"],
+                    worry=data["worry"],
+                    distress=data["distress"],
+                    checkin=checkin,
+                )
+                return redirect("portal:report_done", pk=submitted.report.pk)
+        except PermissionError:
+            form = SymptomReportForm(
+                request.POST, signs=signs, initial={"submission_key": secrets.token_hex(16)}
             )
-            return redirect("portal:report_done", pk=submitted.report.pk)
-        if form.is_valid():
-            data = form.cleaned_data
-            submitted = reporting.report_submit(
-                patient=patient,
-                submission_key=data["submission_key"],
-                signs=data["chosen_signs"],
-                other_text=data["other_text"],
-                worry=data["worry"],
-                distress=data["distress"],
-                checkin=checkin,
-            )
-            return redirect("portal:report_done", pk=submitted.report.pk)
+            form.is_valid()
+            form.add_error(None, "Something went wrong with this form. Please send it again.")
     open_checkin = checkin or (
         CheckIn.objects.filter(patient=patient, status=CheckInStatus.OPEN)
         .order_by("-due_on")

@@ -1,3 +1,6 @@
+import re
+from datetime import date
+
 from django import forms
 from django.contrib.auth.models import User
 
@@ -6,6 +9,25 @@ from patients.models import CancerDiagnosis, Patient, Treatment, timezone_choice
 from patients.selectors import SCOPES, SORTS
 from patients.services import PATIENT_FIELDS, RETURN
 from survivorship.roles import GROUP_NAMES, Role
+
+EARLIEST = date(1900, 1, 1)
+LATEST = date(2100, 12, 31)
+
+
+class DateField(forms.DateField):
+    """A date within 1900-2100: anything else is a typo, and would overflow date sums."""
+
+    def validate(self, value):
+        super().validate(value)
+        if value is not None and not EARLIEST <= value <= LATEST:
+            raise forms.ValidationError("Please check the year: use a date between 1900 and 2100.")
+
+
+class DateTimeField(forms.DateTimeField):
+    def validate(self, value):
+        super().validate(value)
+        if value is not None and not EARLIEST <= value.date() <= LATEST:
+            raise forms.ValidationError("Please check the year: use a date between 1900 and 2100.")
 
 
 class DateInput(forms.DateInput):
@@ -30,6 +52,17 @@ class NurseMultipleChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj):
         return obj.get_full_name() or obj.get_username()
 
+    def _check_values(self, value):
+        # Refuse anything that is not a plausible id before it reaches the database
+        # (a 30-digit number overflows SQLite's integers).
+        for pk in value:
+            if not re.fullmatch(r"[0-9]{1,18}", str(pk)):
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice",
+                    params={"value": str(pk)[:20]},
+                )  # fmt: skip
+        return super()._check_values(value)
+
 
 class PatientForm(forms.ModelForm):
     time_zone = forms.ChoiceField(choices=timezone_choices, initial="UTC")
@@ -47,6 +80,7 @@ class PatientForm(forms.ModelForm):
         # portal), plus the care team.
         fields = [f for f in PATIENT_FIELDS if f != "reminder_consent_at"] + ["care_team"]
         widgets = {"date_of_birth": DateInput()}
+        field_classes = {"date_of_birth": DateField}
         error_messages = {
             "medical_record_number": {
                 "unique": "Another patient already has this record number.",
@@ -76,6 +110,7 @@ class DiagnosisForm(forms.ModelForm):
             "second_primary",
         ]
         widgets = {"diagnosed_on": DateInput()}
+        field_classes = {"diagnosed_on": DateField}
         help_texts = {
             "laterality": "Only for "
             + ", ".join(sorted(CancerType(t).label.lower() for t in LATERAL_CANCER_TYPES))
@@ -88,6 +123,7 @@ class TreatmentForm(forms.ModelForm):
     class Meta:
         model = Treatment
         fields = ["modality", "intent", "started_on", "ended_on", "notes", "lasting_side_effects"]
+        field_classes = {"started_on": DateField, "ended_on": DateField}
         widgets = {
             "started_on": DateInput(),
             "ended_on": DateInput(),
@@ -107,7 +143,7 @@ REPORTED_STATUSES = [
 class StatusEventForm(forms.Form):
     """Not a ModelForm: a return of disease is classified by the service, not chosen here."""
 
-    event_date = forms.DateField(label="Date", widget=DateInput())
+    event_date = DateField(label="Date", widget=DateInput())
     reported_status = forms.ChoiceField(label="Status", choices=REPORTED_STATUSES)
     recurrence_type = forms.ChoiceField(
         label="Where it came back",

@@ -90,7 +90,8 @@ def test_it_says_when_the_team_will_look_at_a_report_that_can_wait(client, helen
 
 def test_it_explains_every_missing_answer_next_to_the_sign(client, helen_user, plan):
     client.force_login(helen_user)
-    response = post_report(client, sign_pain="on", since_pain="2999-01-01")
+    tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
+    response = post_report(client, sign_pain="on", since_pain=tomorrow)
     page = response.content.decode()
     assert response.status_code == 400
     assert "Please say how bad it is." in page
