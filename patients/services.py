@@ -7,6 +7,7 @@ return of disease, keeping the primary nurse on the care team, portal invitation
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -171,7 +172,15 @@ def status_event_record(
 
 
 def portal_username_for(patient: Patient) -> str:
-    return f"patient-{patient.medical_record_number.lower()}"
+    """A username that says nothing about the patient (no record number, no name).
+
+    Usernames travel in invitations and logs; a random one cannot identify anybody.
+    """
+    alphabet = "abcdefghjkmnpqrstuvwxyz23456789"  # nothing to misread on the phone
+    while True:
+        username = "patient-" + "".join(secrets.choice(alphabet) for _ in range(8))
+        if not User.objects.filter(username=username).exists():
+            return username
 
 
 @dataclass(frozen=True)

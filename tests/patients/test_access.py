@@ -140,3 +140,12 @@ def test_it_never_shows_another_caseloads_patient_in_a_list(client, nurse2, hele
     client.force_login(nurse2)
     page = client.get("/nurse/?scope=all").content.decode()
     assert "Zed" in page and "Helen" not in page
+
+
+def test_it_gives_portal_accounts_usernames_that_identify_nobody(client, nurse, helen):
+    client.force_login(nurse)
+    client.post(f"/nurse/patients/{helen.pk}/invite/")
+    username = Patient.objects.get(pk=helen.pk).user.username
+    assert username.startswith("patient-")
+    for detail in ("mrn", "1001", "helen", "marsh"):
+        assert detail not in username.lower()
