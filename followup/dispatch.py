@@ -182,30 +182,36 @@ def send_one(pk: int, transports: Transports, *, now: datetime | None = None) ->
         message = messages.render(reminder, channel)
         provider_id = transports.for_channel(channel).send(message)
     except PermanentError as exc:
-        _record(reminder, succeeded=False, error=str(exc), permanent=True)
-        _finish(reminder, status=ReminderStatus.FAILED, last_error=str(exc)[:500], channel=channel)
+        _conclude(
+            reminder,
+            {"succeeded": False, "error": str(exc), "permanent": True},
+            status=ReminderStatus.FAILED,
+            last_error=str(exc)[:500],
+            channel=channel,
+        )
         if reminder.patient is not None and reminder.recipient_user is None:
             type(reminder.patient).objects.filter(pk=reminder.patient_id).update(
                 contact_problem=f"{channel}: {exc}"[:300]
             )
         return "failed"
     except TransientError as exc:
-        _record(reminder, succeeded=False, error=str(exc))
+        attempt = {"succeeded": False, "error": str(exc)}
         if reminder.attempts >= settings.REMINDER_MAX_ATTEMPTS:
-            _finish(reminder, status=ReminderStatus.FAILED, last_error=str(exc)[:500])
+            _conclude(reminder, attempt, status=ReminderStatus.FAILED, last_error=str(exc)[:500])
             return "failed"
         delay = settings.REMINDER_RETRY_BASE * (2 ** (reminder.attempts - 1))
-        _finish(
+        _conclude(
             reminder,
+            attempt,
             status=ReminderStatus.PENDING,
             send_at=now + min(delay, timedelta(hours=1)),
             last_error=str(exc)[:500],
             queued_at=None,
         )
         return "retry"
-    _record(reminder, succeeded=True, provider_message_id=provider_id)
-    _finish(
+    _conclude(
         reminder,
+        {"succeeded": True, "provider_message_id": provider_id},
         status=ReminderStatus.SENT,
         sent_at=timezone.now(),
         provider_message_id=provider_id[:200],
@@ -217,8 +223,11 @@ def send_one(pk: int, transports: Transports, *, now: datetime | None = None) ->
     return "sent"
 
 
-def _record(reminder: Reminder, **fields) -> None:
-    DeliveryAttempt.objects.create(reminder=reminder, **fields)
+def _conclude(reminder: Reminder, attempt: dict, **fields) -> None:
+    """Record the attempt and the row's new state in one transaction (one commit)."""
+    with transaction.atomic():
+        DeliveryAttempt.objects.create(reminder=reminder, **attempt)
+        _finish(reminder, **fields)
 
 
 def report_stuck(*, now: datetime | None = None) -> int:
