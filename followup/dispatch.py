@@ -16,7 +16,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -224,8 +224,16 @@ def send_one(pk: int, transports: Transports, *, now: datetime | None = None) ->
 
 
 def _conclude(reminder: Reminder, attempt: dict, **fields) -> None:
-    """Record the attempt and the row's new state in one transaction (one commit)."""
+    """Record the attempt and the row's new state in one transaction (one commit).
+
+    On PostgreSQL this commit does not wait for the disk: if the database server itself
+    crashed in that instant, the row would be left "sending" (its claim was committed
+    durably) and reported as stuck, never sent again. That trade buys throughput.
+    """
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
         DeliveryAttempt.objects.create(reminder=reminder, **attempt)
         _finish(reminder, **fields)
 

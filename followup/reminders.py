@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from followup.models import (
@@ -245,9 +245,51 @@ def plan_for_new_bookings(
                         context={"days_before": days},
                     )
                 )
-        Reminder.objects.bulk_create(rows, batch_size=2500, ignore_conflicts=True)
+        _insert_new(rows)
         offered += len(rows)
     return offered
+
+
+def _insert_new(rows: list[Reminder]) -> None:
+    """Insert reminder rows, leaving alone any whose dedupe key already exists.
+
+    On PostgreSQL the rows are streamed with COPY into a temporary table and moved over
+    with one INSERT ... ON CONFLICT DO NOTHING: several times faster than bulk_create,
+    whose per-field preparation dominates at 100,000s of rows.
+    """
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        Reminder.objects.bulk_create(rows, batch_size=2500, ignore_conflicts=True)
+        return
+    import csv
+    import io
+    import json
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for r in rows:
+        writer.writerow(
+            [r.kind, r.channel, r.patient_id, r.visit_id, r.dedupe_key, r.send_at.isoformat(),
+             r.status, r.skip_reason, json.dumps(r.context)]
+        )  # fmt: skip
+    buffer.seek(0)
+    table = Reminder._meta.db_table
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMP TABLE reminder_load (kind text, channel text, patient_id bigint, "
+            "visit_id bigint, dedupe_key text, send_at timestamptz, status text, "
+            "skip_reason text, context jsonb) ON COMMIT DROP"
+        )
+        cursor.copy_expert("COPY reminder_load FROM STDIN WITH (FORMAT csv)", buffer)
+        cursor.execute(
+            f"INSERT INTO {table} (kind, channel, patient_id, visit_id, dedupe_key, "  # noqa: S608
+            "send_at, status, skip_reason, context, attempts, last_error, "
+            "provider_message_id, created_at) "
+            "SELECT kind, channel, patient_id, visit_id, dedupe_key, send_at, status, "
+            "coalesce(skip_reason, ''), context, 0, '', '', now() FROM reminder_load "
+            "ON CONFLICT (dedupe_key) DO NOTHING"
+        )
 
 
 def cancel_for_visit(visit: FollowUpVisit, reason: str) -> int:
