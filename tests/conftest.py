@@ -19,6 +19,20 @@ def _empty_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _seeded_data(request):
+    """Transactional tests start from a flushed database: restore the migrations' data."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = "transactional_db" in request.fixturenames or "live_server" in (
+        request.fixturenames
+    )
+    if transactional or (marker is not None and marker.kwargs.get("transaction")):
+        request.getfixturevalue("transactional_db")
+        from tests.factories import restore_seeded_data
+
+        restore_seeded_data()
+
+
 def pytest_runtest_setup(item):
     if item.get_closest_marker("redis"):
         services.require(services.redis_problem())

@@ -44,3 +44,26 @@ def make_helen(nurse) -> Patient:
         diagnosis=diagnosis, event_date=date(2022, 9, 1), status=DiseaseStatus.NED
     )
     return patient
+
+
+def restore_seeded_data() -> None:
+    """Put back what migrations seed (templates, groups, permissions).
+
+    A transactional test (a real worker, a live server) flushes every table when it
+    ends, migration data included; the next one needs it back.
+    """
+    import importlib
+
+    from django.apps import apps
+
+    from followup.models import CarePlanTemplate
+
+    if CarePlanTemplate.objects.exists():
+        return
+    for module, function in (
+        ("patients.migrations.0002_roles", "create_roles"),
+        ("followup.migrations.0002_seed_templates", "seed_templates"),
+        ("followup.migrations.0003_administrator_permissions", "grant"),
+        ("followup.migrations.0006_administrator_delivery_log", "grant"),
+    ):
+        getattr(importlib.import_module(module), function)(apps, None)

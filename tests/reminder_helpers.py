@@ -10,7 +10,6 @@ import asyncio
 import base64
 import email
 import email.policy
-import importlib
 import json
 import logging
 import socket
@@ -24,7 +23,6 @@ from datetime import time as dtime
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
-from django.apps import apps
 from django.conf import settings
 from django.utils import timezone
 
@@ -301,14 +299,6 @@ def forget_unacked(app, batches: list[list[int]]) -> int:
 # --- Data ----------------------------------------------------------------------------------
 
 
-def ensure_templates() -> None:
-    """The seeded care-plan templates (a transactional test before this one flushed them)."""
-    if CarePlanTemplate.objects.filter(code="breast").exists():
-        return
-    migration = importlib.import_module("followup.migrations.0002_seed_templates")
-    migration.seed_templates(apps, None)
-
-
 def allow_reminders(patient: Patient, **fields) -> Patient:
     """Consent on file, wide quiet hours, and any contact details given."""
     fields.setdefault("reminder_consent_at", timezone.now())
@@ -323,7 +313,6 @@ def allow_reminders(patient: Patient, **fields) -> Patient:
 
 def first_open_visit(diagnosis: CancerDiagnosis, *, start_date: date | None = None):
     """A breast care plan for ``diagnosis`` (built by the service); its first item."""
-    ensure_templates()
     start = start_date or timezone.localdate() - timedelta(days=400)
     plan = services.careplan_create(
         diagnosis=diagnosis, template=CarePlanTemplate.objects.get(code="breast"), start_date=start

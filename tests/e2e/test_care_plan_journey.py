@@ -1,10 +1,8 @@
 """Issue 4's journey: a nurse builds a care plan from a template and works its schedule."""
 
-import importlib
 from datetime import date
 
 import pytest
-from django.apps import apps
 from django.utils import timezone
 
 from followup.models import CarePlan, CarePlanTemplate, VisitStatus
@@ -15,10 +13,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def templates(db):
-    """The seeded templates: a transactional test that ran earlier flushed them."""
-    if not CarePlanTemplate.objects.filter(code="breast").exists():
-        migration = importlib.import_module("followup.migrations.0002_seed_templates")
-        migration.seed_templates(apps, None)
+    """The seeded templates (restored by tests/conftest.py after any flush)."""
     return {template.code: template for template in CarePlanTemplate.objects.all()}
 
 

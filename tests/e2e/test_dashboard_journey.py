@@ -2,13 +2,10 @@
 items more than 90 days overdue, and exports them as CSV."""
 
 import csv
-import importlib
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.apps import apps
-from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
 
 from followup import services
@@ -24,14 +21,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def clinic(nurse, nurse2, administrator):
     """Three patients with overdue items: 1-30, 31-90 and over 90 days (three of those)."""
-    if not CarePlanTemplate.objects.filter(code="general").exists():
-        # A transactional test that ran earlier flushed the seeded templates.
-        migration = importlib.import_module("followup.migrations.0002_seed_templates")
-        migration.seed_templates(apps, None)
-    # The same flush takes the Administrator group's "see every patient" permission.
-    Group.objects.get(name="Administrator").permissions.add(
-        Permission.objects.get(content_type__app_label="patients", codename="view_all_patients")
-    )
     today = timezone.localdate()
     ann = make_patient(nurse, "MRN-A", "Ann", "Able")
     ben = make_patient(nurse2, "MRN-B", "Ben", "Baker")

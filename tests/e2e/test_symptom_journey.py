@@ -1,9 +1,6 @@
 """Issue 6's journey: a patient reports a severe symptom, the nurse triages and resolves it."""
 
-import importlib
-
 import pytest
-from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.models import User
 
@@ -21,10 +18,6 @@ PASSWORD = "helen-portal-pass-42"  # noqa: S105 - a test account's password
 @pytest.fixture
 def helen_on_the_portal(helen, diagnosis, nurse):
     """Helen with a portal account and a breast cancer care plan."""
-    if not CarePlanTemplate.objects.filter(code="breast").exists():
-        # A transactional test that ran earlier flushed the seeded templates.
-        migration = importlib.import_module("followup.migrations.0002_seed_templates")
-        migration.seed_templates(apps, None)
     helen.user = User.objects.create_user(username="helen-marsh", password=PASSWORD)
     helen.save()
     followup_services.careplan_create(

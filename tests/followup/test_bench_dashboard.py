@@ -4,15 +4,13 @@ Nothing here is timed: the figures of a test database mean nothing. The run is
 transactional because the export is measured in a child process, which must see the rows.
 """
 
-import importlib
 import re
 from io import StringIO
 
 import pytest
-from django.apps import apps
 from django.core.management import CommandError, call_command
 
-from followup.models import CarePlanTemplate, FollowUpVisit
+from followup.models import FollowUpVisit
 from patients.models import Patient
 from tests.factories import make_patient
 
@@ -22,21 +20,13 @@ TINY = ["--patients", "300", "--nurses", "10", "--requests", "2", "--warmups", "
 TINY += ["--page", "3", "--export-runs", "1"]
 
 
-@pytest.fixture
-def templates(db):
-    if not CarePlanTemplate.objects.filter(code="general").exists():
-        # A transactional test that ran earlier flushed the seeded templates.
-        migration = importlib.import_module("followup.migrations.0002_seed_templates")
-        migration.seed_templates(apps, None)
-
-
 def bench(*args) -> str:
     out = StringIO()
     call_command("bench_dashboard", *TINY, *args, stdout=out)
     return out.getvalue()
 
 
-def test_it_builds_the_dataset_measures_the_pages_and_prints_the_table(templates):
+def test_it_builds_the_dataset_measures_the_pages_and_prints_the_table():
     text = bench("--rebuild")
 
     assert "Building the bench dataset (300 patients)" in text
@@ -66,7 +56,7 @@ def test_it_builds_the_dataset_measures_the_pages_and_prints_the_table(templates
     assert "EXPLAIN" not in again
 
 
-def test_it_refuses_a_database_that_holds_real_patients(templates, nurse):
+def test_it_refuses_a_database_that_holds_real_patients(nurse):
     make_patient(nurse, "MRN-REAL", "Real", "Person")
     with pytest.raises(CommandError, match="not the benchmark's"):
         bench()
