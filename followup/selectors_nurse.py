@@ -1,7 +1,4 @@
-"""Reads of care plans and follow-up items for staff, scoped to the requesting user.
-
-(To be merged into followup/selectors.py.)
-"""
+"""Reads of care plans, follow-up items and symptom reports for staff, scoped to the user."""
 
 from datetime import timedelta
 
