@@ -144,3 +144,34 @@ def test_it_keeps_the_log_read_only_in_django_admin(client, administrator, nurse
     response = client.post(f"/admin/survivorship/accesslog/{entry.pk}/delete/", {"post": "yes"})
     assert response.status_code == 403
     assert AccessLog.objects.filter(pk=entry.pk).exists()
+
+
+def _entries(count, **fields):
+    AccessLog.objects.bulk_create(
+        AccessLog(action="view", object_type="patient", object_id=str(i), **fields)
+        for i in range(count)
+    )
+
+
+@pytest.mark.parametrize("count", [5, 200])
+def test_it_lists_the_access_log_in_a_constant_number_of_queries(
+    client, administrator, helen, count, django_assert_num_queries
+):
+    _entries(count, patient_id=helen.pk, username="someone", role="nurse")
+    client.force_login(administrator)
+    # session, user, groups, two-factor devices (2), patient check, permissions (2),
+    # count, page (with users), record numbers, and the log entry for this view
+    with django_assert_num_queries(10):
+        assert client.get("/dashboard/audit/").status_code == 200
+
+
+@pytest.mark.parametrize("count", [5, 200])
+def test_it_lists_who_has_seen_a_record_in_a_constant_number_of_queries(
+    client, patient_user, count, django_assert_num_queries
+):
+    _entries(count, patient_id=patient_user.patient.pk, username="someone", role="nurse")
+    client.force_login(patient_user)
+    # session, user, groups, two-factor devices (2), patient check, patient, its log
+    # entry, count, page (with users)
+    with django_assert_num_queries(10):
+        assert client.get("/portal/access/").status_code == 200
