@@ -14,7 +14,6 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count
 from simple_history.admin import SimpleHistoryAdmin
 
-from followup import scheduling
 from followup.models import (
     CalendarFeed,
     CarePlan,
@@ -24,6 +23,7 @@ from followup.models import (
     Reminder,
     ScheduleRule,
 )
+from followup.rules import scheduling
 from survivorship.admin_base import ReadOnlyAdmin
 
 # --- Templates -----------------------------------------------------------------------------
@@ -154,7 +154,7 @@ class CarePlanTemplateAdmin(SimpleHistoryAdmin):
 
 # --- Plans, items and calendar feeds: read-mostly ----------------------------------------
 #
-# Plans and items change through followup.services (which regenerates schedules and writes
+# Plans and items change through followup.services.plans (which regenerates schedules and writes
 # reminders in the same transaction), so the admin shows them and edits only what has no
 # side effects.
 

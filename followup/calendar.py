@@ -12,8 +12,8 @@ from datetime import UTC, date, timedelta
 
 from icalendar import Calendar, Event, vDuration
 
-from followup import selectors
 from followup.models import FollowUpVisit, ItemKind, VisitStatus
+from followup.selectors import portal as selectors
 
 PRODID = "-//Survivorship//Follow-up visits//EN"
 CALENDAR_NAME = "My follow-up visits"

@@ -12,14 +12,14 @@ from datetime import date
 from django.conf import settings
 from django.utils import timezone
 
-from followup.content import (
+from followup.models import FollowUpVisit, ItemKind, VisitStatus
+from followup.rules.content import (
     FEAR_OF_RECURRENCE,
     RISK_LOWERING_ADVICE,
     SCAN_WORRY_NOTE,
     warning_signs_for,
 )
-from followup.models import FollowUpVisit, ItemKind, VisitStatus
-from followup.scheduling import add_months
+from followup.rules.scheduling import add_months
 from patients.models import Treatment
 
 

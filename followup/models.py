@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from followup import scheduling
+from followup.rules import scheduling
 
 
 class ItemKind(models.TextChoices):

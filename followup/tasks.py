@@ -2,7 +2,9 @@
 
 from celery import shared_task
 
-from followup import dispatch, reminders, services
+from followup.delivery import dispatch
+from followup.services import plans as services
+from followup.services import reminders
 
 
 @shared_task(ignore_result=True)
@@ -39,20 +41,20 @@ def send_nurse_digests():
 
 @shared_task(ignore_result=True)
 def escalate_urgent_reports():
-    from followup import reporting
+    from followup.services import reports as reporting
 
     return reporting.escalate_unacknowledged()
 
 
 @shared_task(ignore_result=True)
 def remind_unanswered_checkins():
-    from followup import reporting
+    from followup.services import reports as reporting
 
     return reporting.remind_unanswered_checkins()
 
 
 @shared_task(ignore_result=True)
 def take_overdue_snapshot():
-    from followup import dashboard
+    from followup.selectors import dashboard
 
     return dashboard.snapshot_take().total

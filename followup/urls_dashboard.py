@@ -1,6 +1,6 @@
 from django.urls import path
 
-from followup import views_dashboard as views
+from followup.views import dashboard as views
 
 app_name = "dashboard"
 urlpatterns = [

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from followup import views_portal
+from followup.views import portal as views_portal
 
 app_name = "calendar"
 urlpatterns = [

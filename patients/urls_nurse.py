@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from followup import views as followup_views
+from followup.views import nurse as followup_views
 from patients import views
 
 app_name = "nurse"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from followup import views_portal
+from followup.views import portal as views_portal
 from patients import views
 
 app_name = "portal"

@@ -6,9 +6,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from followup import selectors_nurse as followup_selectors
 from followup.models import CheckIn, SymptomReport
-from followup.selectors import upcoming_visits
+from followup.selectors import nurse as followup_selectors
+from followup.selectors.portal import upcoming_visits
 from patients import selectors, services
 from patients.forms import (
     CaseloadFilterForm,

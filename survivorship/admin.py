@@ -7,7 +7,7 @@ from django.utils.translation import ngettext
 
 from survivorship.admin_base import ReadOnlyAdmin
 from survivorship.models import AccessLog
-from survivorship.services_2fa import two_factor_reset
+from survivorship.two_factor.services import two_factor_reset
 
 admin.site.unregister(User)
 

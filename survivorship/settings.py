@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "survivorship",
     "patients",
     "followup",
+    "devtools",
 ]
 
 MIDDLEWARE = [
@@ -74,7 +75,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "survivorship.middleware.SessionTimeoutMiddleware",
-    "survivorship.two_factor.TwoFactorMiddleware",
+    "survivorship.two_factor.flow.TwoFactorMiddleware",
     "survivorship.middleware.NoStoreMiddleware",
     "csp.middleware.CSPMiddleware",
     "survivorship.middleware.ClinicTimeZoneMiddleware",

@@ -46,7 +46,7 @@ urlpatterns = [
         public(auth_views.PasswordResetCompleteView.as_view()),
         name="password_reset_complete",
     ),
-    path("accounts/2fa/", include("survivorship.urls_2fa")),
+    path("accounts/2fa/", include("survivorship.two_factor.urls")),
     path("nurse/", include("patients.urls_nurse")),
     path("portal/", include("patients.urls_portal")),
     path("dashboard/", include("followup.urls_dashboard")),

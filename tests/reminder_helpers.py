@@ -26,8 +26,8 @@ from aiosmtpd.controller import Controller
 from django.conf import settings
 from django.utils import timezone
 
-from followup import services
 from followup.models import CarePlanTemplate, FollowUpVisit, ReminderPreference
+from followup.services import plans as services
 from patients.choices import CancerType
 from patients.models import CancerDiagnosis, Patient
 from tests.celery_worker import READY_TIMEOUT_SECONDS, WorkerProcess

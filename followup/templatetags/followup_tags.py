@@ -2,7 +2,7 @@ from django import template
 from django.conf import settings
 from django.utils import timezone
 
-from followup import selectors
+from followup.selectors import portal as selectors
 
 register = template.Library()
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from followup import services
 from followup.models import CarePlanTemplate, FollowUpVisit
-from followup.views_dashboard import EXPORT_HEADER
+from followup.services import plans as services
+from followup.views.dashboard import EXPORT_HEADER
 from patients.models import CancerDiagnosis
 from tests.e2e.conftest import login
 from tests.factories import make_patient

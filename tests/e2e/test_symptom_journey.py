@@ -4,9 +4,9 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
 
-from followup import services as followup_services
-from followup.content import GENERAL_WARNING_SIGNS
 from followup.models import CarePlanTemplate, ReportStatus, SymptomReport, TriageLevel
+from followup.rules.content import GENERAL_WARNING_SIGNS
+from followup.services import plans as followup_services
 from tests.e2e.conftest import ARTIFACTS, login
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

@@ -9,8 +9,8 @@ from django.db import connection
 from django.forms import CheckboxInput
 from django.test.utils import CaptureQueriesContext
 
-from followup import services
 from followup.models import CalendarFeed, CarePlan, CarePlanTemplate, FollowUpVisit
+from followup.services import plans as services
 from patients.models import CancerDiagnosis
 from tests.factories import make_patient
 

@@ -8,8 +8,8 @@ from django.urls import include, path
 from django.utils import timezone
 from icalendar import Calendar
 
-from followup import services
 from followup.models import CalendarFeed, CarePlanTemplate, PlanStatus, VisitStatus
+from followup.services import plans as services
 from patients.choices import CancerType
 from patients.models import CancerDiagnosis
 from survivorship.urls import urlpatterns as site_urlpatterns

@@ -7,8 +7,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from followup import dashboard, services
 from followup.models import CarePlanTemplate, FollowUpVisit, OverdueSnapshot, Reminder
+from followup.selectors import dashboard
+from followup.services import plans as services
 from patients.models import CancerDiagnosis, Patient
 from tests.factories import make_patient
 
@@ -180,7 +181,7 @@ def test_it_exports_the_filtered_list_as_csv_with_formulas_neutralised(
 
 
 def test_it_neutralises_every_dangerous_first_character():
-    from followup.views_dashboard import safe_cell
+    from followup.views.dashboard import safe_cell
 
     for text in ("=1+1", "+1", "-1", "@A1", "\tcmd", "\rcmd"):
         assert safe_cell(text) == "'" + text

@@ -4,20 +4,20 @@ from datetime import date
 
 import pytest
 
-from followup.content import (
+from followup.rules.content import (
     FEAR_OF_RECURRENCE,
     GENERAL_WARNING_SIGNS,
     RISK_LOWERING_ADVICE,
     SCAN_WORRY_NOTE,
     warning_signs_for,
 )
-from followup.guidelines import (
+from followup.rules.guidelines import (
     CANCER_TYPE_CODES,
     TEMPLATES,
     template_by_code,
     templates_for_cancer_type,
 )
-from followup.scheduling import (
+from followup.rules.scheduling import (
     KIND_IMAGING,
     KIND_LAB,
     KIND_VISIT,

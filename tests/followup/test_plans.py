@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from followup import services
 from followup.models import CarePlan, CarePlanTemplate, FollowUpVisit, VisitStatus
+from followup.services import plans as services
 from patients.models import Treatment
 
 TODAY = timezone.localdate()

@@ -10,10 +10,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.html import escape
 
-from followup import selectors, services
-from followup.content import FEAR_OF_RECURRENCE, GENERAL_WARNING_SIGNS, RISK_LOWERING_ADVICE
 from followup.documents import follow_up_year, plan_document
 from followup.models import CarePlanTemplate, FollowUpVisit, PlanStatus, VisitStatus
+from followup.rules.content import FEAR_OF_RECURRENCE, GENERAL_WARNING_SIGNS, RISK_LOWERING_ADVICE
+from followup.selectors import portal as selectors
+from followup.services import plans as services
 from patients.choices import CancerType, Intent, Modality
 from patients.models import CancerDiagnosis, Treatment
 from tests.factories import make_patient

@@ -3,8 +3,9 @@ from datetime import time, timedelta
 import pytest
 from django.utils import timezone
 
-from followup import dispatch, services
+from followup.delivery import dispatch
 from followup.models import CarePlanTemplate, Reminder, ReminderPreference
+from followup.services import plans as services
 from patients.models import Patient
 
 CHOICES = {

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from followup import dispatch
+from followup.delivery import dispatch
 from followup.models import DeliveryAttempt, Reminder, ReminderStatus, VisitStatus
 from patients.models import Patient
 from survivorship.celery import app as celery_app

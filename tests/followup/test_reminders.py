@@ -8,8 +8,8 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from followup import dispatch, reminders, services
-from followup.content import SCAN_WORRY_NOTE
+from followup.delivery import dispatch
+from followup.delivery.transports import Transports
 from followup.models import (
     CarePlan,
     CarePlanTemplate,
@@ -18,7 +18,9 @@ from followup.models import (
     ReminderPreference,
     VisitStatus,
 )
-from followup.transports import Transports
+from followup.rules.content import SCAN_WORRY_NOTE
+from followup.services import plans as services
+from followup.services import reminders
 
 NEW_YORK = ZoneInfo("America/New_York")
 

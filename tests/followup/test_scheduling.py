@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from followup.scheduling import (
+from followup.rules.scheduling import (
     PlannedItem,
     RuleSpec,
     add_months,

@@ -14,9 +14,9 @@ from urllib.parse import parse_qs
 import pytest
 from django.utils import timezone
 
-from followup import dispatch
+from followup.delivery import dispatch
+from followup.delivery.transports import Transports
 from followup.models import DeliveryAttempt, Reminder, ReminderStatus
-from followup.transports import Transports
 from tests.reminder_helpers import allow_reminders, schedule_visit
 
 PHONE = "+14155550123"

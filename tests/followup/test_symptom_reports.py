@@ -6,7 +6,6 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from followup import reminders, reporting, services
 from followup.models import (
     CarePlanTemplate,
     CheckIn,
@@ -15,6 +14,9 @@ from followup.models import (
     ReportedSign,
     SymptomReport,
 )
+from followup.services import plans as services
+from followup.services import reminders
+from followup.services import reports as reporting
 from tests.factories import make_patient
 
 

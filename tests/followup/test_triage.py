@@ -6,9 +6,9 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from followup import triage as triage_module
-from followup.content import GENERAL_WARNING_SIGNS
-from followup.triage import (
+from followup.rules import triage as triage_module
+from followup.rules.content import GENERAL_WARNING_SIGNS
+from followup.rules.triage import (
     LEVELS,
     REVIEW,
     ROUTINE,

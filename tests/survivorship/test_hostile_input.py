@@ -39,9 +39,11 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from followup import dashboard, reporting, services
 from followup.models import CarePlanTemplate, ReportedSign, SymptomReport
-from followup.reminders import open_checkin
+from followup.selectors import dashboard
+from followup.services import plans as services
+from followup.services import reports as reporting
+from followup.services.reminders import open_checkin
 from patients.selectors import SORTS as CASELOAD_SORTS
 from survivorship.roles import Role
 from tests.conftest import make_patient_user, make_staff

@@ -33,8 +33,9 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
-from followup import dispatch, reminders
+from followup.delivery import dispatch
 from followup.models import CarePlanTemplate, FollowUpVisit, Reminder, ReminderKind
+from followup.services import reminders
 from patients.models import Patient
 
 PASSWORD = "survivorship-demo"

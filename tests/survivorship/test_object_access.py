@@ -32,9 +32,10 @@ from django.utils.http import urlsafe_base64_encode
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from followup import reporting, services
 from followup.models import CarePlanTemplate, Reminder
-from followup.reminders import open_checkin
+from followup.services import plans as services
+from followup.services import reports as reporting
+from followup.services.reminders import open_checkin
 from patients.choices import DiseaseStatus
 from patients.models import DiseaseStatusEvent, Patient, Treatment
 from survivorship.models import AccessLog

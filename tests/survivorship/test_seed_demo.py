@@ -6,7 +6,7 @@ from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from followup import guidelines, scheduling
+from devtools import demo
 from followup.models import (
     CarePlan,
     FollowUpVisit,
@@ -20,10 +20,10 @@ from followup.models import (
     TriageLevel,
     VisitStatus,
 )
-from followup.selectors_nurse import triage_queue
+from followup.rules import guidelines, scheduling
+from followup.selectors.nurse import triage_queue
 from patients.choices import DiseaseStatus, Intent
 from patients.models import CancerDiagnosis, DiseaseStatusEvent, Patient, Treatment
-from survivorship import demo
 from survivorship.roles import Role, roles_of
 
 DEMO_USERS = {

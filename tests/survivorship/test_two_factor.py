@@ -13,7 +13,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp import models as totp_models
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from survivorship import services_2fa
+from survivorship.two_factor import services as services_2fa
 
 PASSWORD = "test-password-123"
 SETUP, VERIFY, MANAGE = "/accounts/2fa/setup/", "/accounts/2fa/verify/", "/accounts/2fa/"

@@ -13,7 +13,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from survivorship import demo
+from devtools import demo
 
 STOP_GRACE_SECONDS = 10
 

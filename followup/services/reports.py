@@ -12,8 +12,6 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from followup import triage
-from followup.content import GENERAL_WARNING_SIGNS
 from followup.models import (
     CarePlan,
     CheckIn,
@@ -24,7 +22,9 @@ from followup.models import (
     SymptomReport,
     TriageLevel,
 )
-from followup.reminders import nurse_alert
+from followup.rules import triage
+from followup.rules.content import GENERAL_WARNING_SIGNS
+from followup.services.reminders import nurse_alert
 
 HISTORY_REPORTS = 5
 
@@ -232,7 +232,7 @@ def report_resolve(
     *, report: SymptomReport, by, action: str, note: str = "", visit: dict | None = None
 ) -> SymptomReport:
     """Close the report with what was done; booking a visit adds it to the active plan."""
-    from followup import services
+    from followup.services import plans as services
 
     if report.status == ReportStatus.RESOLVED:
         return report
@@ -282,7 +282,7 @@ def missed_checkins_in_a_row(*, patients, count: int = 2) -> list:
 def remind_unanswered_checkins(*, now=None) -> int:
     """An open check-in unanswered for CHECKIN_REMINDER_AFTER gets one more prompt."""
     from followup.models import Reminder, ReminderKind
-    from followup.reminders import next_allowed, quiet_hours, zone_of
+    from followup.services.reminders import next_allowed, quiet_hours, zone_of
 
     now = now or timezone.now()
     cutoff = timezone.localdate(now) - settings.CHECKIN_REMINDER_AFTER

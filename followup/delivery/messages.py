@@ -13,10 +13,10 @@ from django.template import TemplateDoesNotExist
 from django.template.loader import select_template
 from django.utils import formats, timezone, translation
 
-from followup.content import SCAN_WORRY_NOTE
+from followup.delivery.transports import Message
 from followup.models import ItemKind, Reminder, ReminderKind
-from followup.reminders import zone_of
-from followup.transports import Message
+from followup.rules.content import SCAN_WORRY_NOTE
+from followup.services.reminders import zone_of
 
 # What the patient is told the item is: generic, so no message reveals a diagnosis.
 GENERIC_ITEM = {

@@ -10,8 +10,10 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
-from followup import calendar, selectors, services
+from followup import calendar
 from followup.documents import plan_document
+from followup.selectors import portal as selectors
+from followup.services import plans as services
 from patients.models import Patient
 from survivorship import audit
 from survivorship.roles import Role, public, role_required
@@ -143,9 +145,9 @@ def preferences(request):
 def _report_form(request, patient, *, checkin=None):
     import secrets
 
-    from followup import reporting
     from followup.forms import SymptomReportForm
     from followup.models import CheckIn, CheckInStatus
+    from followup.services import reports as reporting
 
     signs = reporting.sign_choices(patient)
     initial = {"submission_key": secrets.token_hex(16)}
@@ -221,8 +223,8 @@ def checkin_answer(request, pk):
 def report_done(request, pk):
     from django.conf import settings
 
-    from followup import triage
     from followup.models import SymptomReport
+    from followup.rules import triage
 
     patient = _own_patient(request)
     report = get_object_or_404(

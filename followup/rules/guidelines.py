@@ -4,21 +4,21 @@ Pure data: the ``seed`` step of the app copies these into CarePlanTemplate and
 ScheduleRule rows. Month offsets count from the end of active treatment. A guideline
 range ("every 3-6 months") is stored as ``interval_min_months``/``interval_max_months``;
 the scheduler uses the shorter one for due dates and the longer one for the end of the
-due window (see ``followup.scheduling``). "Then yearly" for life is ``until_month=None``.
+due window (see ``followup.rules.scheduling``). "Then yearly" for life is ``until_month=None``.
 
 Where the table marks a figure "[check]", the template has ``needs_clinical_review=True``
 and says why in ``notes``. Every template's rules must pass
 ``scheduling.validate_rules`` (the tests check this).
 
 Warning signs here are the type-specific ones, in our own words; the general list lives
-in ``followup.content`` and ``content.warning_signs_for`` joins the two.
+in ``followup.rules.content`` and ``content.warning_signs_for`` joins the two.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from followup.scheduling import KIND_IMAGING, KIND_LAB, KIND_PROCEDURE, KIND_VISIT, RuleSpec
+from followup.rules.scheduling import KIND_IMAGING, KIND_LAB, KIND_PROCEDURE, KIND_VISIT, RuleSpec
 
 # Cancer type codes used across the app: (code, label).
 CANCER_TYPES: tuple[tuple[str, str], ...] = (

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from survivorship import views_2fa as views
+from survivorship.two_factor import views
 
 app_name = "two_factor"
 urlpatterns = [

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from survivorship import demo
+from devtools import demo
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from django import forms
 
-from survivorship.services_2fa import looks_like_totp, normalize_code
+from survivorship.two_factor.services import looks_like_totp, normalize_code
 
 
 class ConfirmDeviceForm(forms.Form):

@@ -43,7 +43,7 @@ from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from followup import dispatch, reminders
+from followup.delivery import dispatch
 from followup.models import (
     CarePlan,
     CarePlanTemplate,
@@ -56,6 +56,7 @@ from followup.models import (
     ReminderStatus,
     VisitStatus,
 )
+from followup.services import reminders
 from patients.choices import CancerType, ReminderChannel
 from patients.models import CancerDiagnosis, Patient
 

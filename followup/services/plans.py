@@ -9,7 +9,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from followup import reminders, scheduling
 from followup.models import (
     OPEN_STATUSES,
     CalendarFeed,
@@ -21,6 +20,8 @@ from followup.models import (
     ReminderPreference,
     VisitStatus,
 )
+from followup.rules import scheduling
+from followup.services import reminders
 from patients.choices import Intent
 
 
@@ -355,7 +356,7 @@ def visit_remind_now(*, visit: FollowUpVisit):
 
     At most one a day per item: a second click the same day finds the first reminder.
     """
-    from followup.dispatch import enqueue_soon
+    from followup.delivery.dispatch import enqueue_soon
     from followup.models import Reminder, ReminderKind
 
     _require_open(visit)

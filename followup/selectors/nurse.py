@@ -113,7 +113,7 @@ def report_get(*, user, pk):
 
 
 def missed_checkins(*, user):
-    from followup.reporting import missed_checkins_in_a_row
+    from followup.services.reports import missed_checkins_in_a_row
     from patients.models import Patient
 
     patients = Patient.objects.for_user(user)

@@ -27,7 +27,7 @@ from followup.models import (
     ReminderPreference,
     ReminderStatus,
 )
-from followup.scheduling import add_months
+from followup.rules.scheduling import add_months
 
 KIND_FOR_ITEM = {
     ItemKind.VISIT: ReminderKind.APPOINTMENT,
@@ -402,7 +402,7 @@ def nurse_alert(
         },
     )
     if created:
-        from followup.dispatch import enqueue_soon
+        from followup.delivery.dispatch import enqueue_soon
 
         enqueue_soon([reminder.pk])
     return reminder
@@ -410,7 +410,7 @@ def nurse_alert(
 
 def nurse_digests(*, today: date | None = None) -> int:
     """One digest per nurse with overdue or soon-due items; nothing when nothing to say."""
-    from followup.selectors_nurse import due_and_overdue
+    from followup.selectors.nurse import due_and_overdue
     from survivorship.roles import GROUP_NAMES, Role
 
     today = today or timezone.localdate()

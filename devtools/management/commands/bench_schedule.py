@@ -12,7 +12,7 @@ Two modes:
   ``bulk_create`` (and their history rows in bulk), schedules come from the pure
   ``scheduling.generate_schedule`` (computed once per template and start date), and items
   go in with ``bulk_create(batch_size=...)``, a chunk of plans at a time to bound memory.
-- ``service``: ``followup.services.careplan_create`` once per plan, as a nurse's form
+- ``service``: ``followup.services.plans.careplan_create`` once per plan, as a nurse's form
   does; several queries per plan, so expect it to be slower.
 """
 
@@ -27,8 +27,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from followup import guidelines, scheduling, services
 from followup.models import CarePlan, CarePlanTemplate, FollowUpVisit
+from followup.rules import guidelines, scheduling
+from followup.services import plans as services
 from patients.choices import Intent, Modality, ReminderChannel
 from patients.models import CancerDiagnosis, Patient, Treatment
 

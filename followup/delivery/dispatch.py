@@ -20,7 +20,8 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from followup import messages
+from followup.delivery import messages
+from followup.delivery.transports import PermanentError, TransientError, Transports
 from followup.models import (
     OPEN_STATUSES,
     CheckInStatus,
@@ -30,8 +31,7 @@ from followup.models import (
     ReminderStatus,
     VisitStatus,
 )
-from followup.reminders import preference_of, quiet_hours, within_local_day, zone_of
-from followup.transports import PermanentError, TransientError, Transports
+from followup.services.reminders import preference_of, quiet_hours, within_local_day, zone_of
 
 logger = logging.getLogger(__name__)
 
@@ -242,7 +242,7 @@ def report_stuck(*, now: datetime | None = None) -> int:
     """Rows left "sending" (a worker died mid-send): tell administrators, do not resend."""
     from django.contrib.auth.models import User
 
-    from followup.reminders import nurse_alert
+    from followup.services.reminders import nurse_alert
     from survivorship.roles import GROUP_NAMES, Role
 
     now = now or timezone.now()

@@ -13,8 +13,9 @@ from django.utils import timezone
 from django.utils.html import format_html_join
 from django.views.decorators.http import require_POST
 
-from followup import dashboard, services
 from followup.models import FollowUpVisit, ItemKind
+from followup.selectors import dashboard
+from followup.services import plans as services
 from patients import services as patient_services
 from patients.choices import CancerType
 from patients.forms import nurses

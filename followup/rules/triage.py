@@ -55,7 +55,7 @@ Only the current report's signs can fire a rule: a sign that was in an earlier r
 and is not reported now has gone away. Template-specific signs (codes such as
 ``breast:1``) take part in every rule just like the general warning signs; the rules that
 name a code (``blood_stool_urine``, ``lump_swelling``, ``weight_loss``) use the codes of
-``followup.content.GENERAL_WARNING_SIGNS``.
+``followup.rules.content.GENERAL_WARNING_SIGNS``.
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ LEVELS: tuple[str, ...] = (URGENT, REVIEW, ROUTINE)
 SEVERITY_RANK = {"mild": 1, "moderate": 2, "severe": 3}
 TRENDS: tuple[str, ...] = ("new", "same", "worse")
 
-# Sign codes the table names (see followup.content.GENERAL_WARNING_SIGNS).
+# Sign codes the table names (see followup.rules.content.GENERAL_WARNING_SIGNS).
 BLOOD_CODE = "blood_stool_urine"
 LUMP_CODE = "lump_swelling"
 WEIGHT_LOSS_CODE = "weight_loss"

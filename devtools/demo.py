@@ -37,9 +37,6 @@ from django.contrib.auth.models import Group, User
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from followup import guidelines, reporting, scheduling
-from followup import services as followup_services
-from followup.content import GENERAL_WARNING_SIGNS
 from followup.models import (
     CarePlan,
     CarePlanTemplate,
@@ -53,7 +50,11 @@ from followup.models import (
     TriageLevel,
     VisitStatus,
 )
-from followup.reminders import open_checkin
+from followup.rules import guidelines, scheduling
+from followup.rules.content import GENERAL_WARNING_SIGNS
+from followup.services import plans as followup_services
+from followup.services import reports as reporting
+from followup.services.reminders import open_checkin
 from patients import services
 from patients.choices import (
     CancerType,

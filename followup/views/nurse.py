@@ -8,8 +8,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from followup import selectors_nurse as selectors
-from followup import services
 from followup.forms import (
     PlanEditForm,
     PlanStartForm,
@@ -19,6 +17,8 @@ from followup.forms import (
     VisitScheduleForm,
 )
 from followup.models import Outcome
+from followup.selectors import nurse as selectors
+from followup.services import plans as services
 from patients import selectors as patient_selectors
 from survivorship.roles import Role, role_required
 
@@ -325,7 +325,7 @@ def report_detail(request, pk):
 @role_required(Role.NURSE)
 @require_POST
 def report_acknowledge(request, pk):
-    from followup import reporting
+    from followup.services import reports as reporting
 
     report = selectors.report_get(user=request.user, pk=pk)
     reporting.report_acknowledge(report=report, by=request.user)
@@ -336,8 +336,8 @@ def report_acknowledge(request, pk):
 @role_required(Role.NURSE)
 @require_POST
 def report_resolve(request, pk):
-    from followup import reporting
     from followup.forms import ReportResolveForm
+    from followup.services import reports as reporting
 
     report = selectors.report_get(user=request.user, pk=pk)
     form = ReportResolveForm(request.POST)

@@ -74,8 +74,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.utils import timezone
 
-from followup import dashboard, guidelines, scheduling
 from followup.models import CarePlanTemplate, FollowUpVisit, OverdueSnapshot
+from followup.rules import guidelines, scheduling
+from followup.selectors import dashboard
 from patients.models import Patient
 from survivorship.roles import GROUP_NAMES, Role
 

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from survivorship.two_factor import must_enrol
+from survivorship.two_factor.flow import must_enrol
 
 logger = logging.getLogger(__name__)
 
