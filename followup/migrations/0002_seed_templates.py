@@ -11,7 +11,7 @@ from django.db import migrations
 
 
 def seed_templates(apps, schema_editor):
-    from followup.guidelines import TEMPLATES
+    from followup.rules.guidelines import TEMPLATES
 
     Template = apps.get_model("followup", "CarePlanTemplate")
     Rule = apps.get_model("followup", "ScheduleRule")
