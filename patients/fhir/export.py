@@ -17,9 +17,9 @@ from patients.models import CancerDiagnosis, Patient
 
 def everything_queryset():
     # followup sits above patients: reach its models by name, never by import.
-    CarePlan = apps.get_model("followup", "CarePlan")  # noqa: N806
-    FollowUpVisit = apps.get_model("followup", "FollowUpVisit")  # noqa: N806
-    SymptomReport = apps.get_model("followup", "SymptomReport")  # noqa: N806
+    CarePlan = apps.get_model("followup", "CarePlan")
+    FollowUpVisit = apps.get_model("followup", "FollowUpVisit")
+    SymptomReport = apps.get_model("followup", "SymptomReport")
     return Patient.objects.prefetch_related(
         Prefetch(
             "diagnoses",
@@ -65,7 +65,7 @@ def patient_resource(patient: Patient) -> dict:
                 "use": "usual",
                 "type": {
                     "coding": [_coding("http://terminology.hl7.org/CodeSystem/v2-0203", "MR")]
-                },  # noqa: E501
+                },
                 "system": m.MRN_SYSTEM,
                 "value": patient.medical_record_number,
             }
@@ -98,7 +98,7 @@ def condition_resource(diagnosis: CancerDiagnosis) -> dict:
         "clinicalStatus": {
             "coding": [
                 _coding("http://terminology.hl7.org/CodeSystem/condition-clinical", "active")
-            ]  # noqa: E501
+            ]
         },
         "verificationStatus": {
             "coding": [
@@ -110,7 +110,7 @@ def condition_resource(diagnosis: CancerDiagnosis) -> dict:
             "coding": [
                 _coding(m.SNOMED, snomed, snomed_display),
                 _coding(m.ICD10CM, icd, icd_display),
-            ],  # noqa: E501
+            ],
             "text": diagnosis.get_cancer_type_display(),
         },
         "subject": _ref("Patient", diagnosis.patient_id),
@@ -178,7 +178,7 @@ def status_resource(event, diagnosis) -> dict:
             {
                 "url": "recurrenceType",
                 "valueCoding": _coding(m.RECURRENCE_CODESYSTEM, event.recurrence_type),
-            }  # noqa: E501
+            }
         )
     if event.restage:
         detail.append({"url": "restage", "valueString": event.restage})
@@ -214,13 +214,13 @@ def secondary_condition_resource(event, diagnosis) -> dict:
         "clinicalStatus": {
             "coding": [
                 _coding("http://terminology.hl7.org/CodeSystem/condition-clinical", "active")
-            ]  # noqa: E501
+            ]
         },
         "category": [{"coding": [_coding(m.SNOMED, "64572001", "Disease (disorder)")]}],
         "code": {
             "coding": [_coding(m.SNOMED, code, display)],
             "text": f"Distant recurrence of {diagnosis.cancer_name}",
-        },  # noqa: E501
+        },
         "bodySite": [{"text": event.site}],
         "subject": _ref("Patient", diagnosis.patient_id),
         "onsetDateTime": event.event_date.isoformat(),
@@ -236,7 +236,7 @@ def treatment_resource(treatment, diagnosis) -> dict:
     modality = {
         "url": f"{m.OUR_BASE}/StructureDefinition/treatment-modality",
         "valueCoding": _coding(m.MODALITY_CODESYSTEM, treatment.modality),
-    }  # noqa: E501
+    }
     subject = _ref("Patient", diagnosis.patient_id)
     reason = [_ref("Condition", f"dx-{diagnosis.pk}")]
     period = {"start": treatment.started_on.isoformat()}
@@ -357,21 +357,21 @@ def questionnaire_resource() -> dict:
                         "text": "How much it affects you",
                         "type": "choice",
                         "answerOption": _choices(severity),
-                    },  # noqa: E501
+                    },
                     {"linkId": "sign.days", "text": "For how many days", "type": "integer"},
                     {
                         "linkId": "sign.trend",
                         "text": "Compared with last time",
                         "type": "choice",
                         "answerOption": _choices(trend),
-                    },  # noqa: E501
+                    },
                 ],
             },
             {
                 "linkId": "worry",
                 "text": "Worry about the cancer coming back (0-10)",
                 "type": "integer",
-            },  # noqa: E501
+            },
             {"linkId": "distress", "text": "Overall distress (0-10)", "type": "integer"},
             {"linkId": "other", "text": "Anything else", "type": "text"},
         ],
@@ -387,11 +387,11 @@ def response_resource(report) -> dict:
             {
                 "linkId": "sign.severity",
                 "answer": [{"valueCoding": _coding(m.QUESTIONNAIRE_URL, sign.severity)}],
-            },  # noqa: E501
+            },
             {
                 "linkId": "sign.trend",
                 "answer": [{"valueCoding": _coding(m.QUESTIONNAIRE_URL, sign.trend)}],
-            },  # noqa: E501
+            },
         ]
         if sign.days is not None:
             parts.insert(3, {"linkId": "sign.days", "answer": [{"valueInteger": sign.days}]})
@@ -427,7 +427,7 @@ def patient_bundle(patient: Patient, *, base_url: str = "") -> dict:
                 event.status == DiseaseStatus.RECURRENCE
                 and event.recurrence_type == "distant"
                 and event.site
-            ):  # noqa: E501
+            ):
                 resources.append(secondary_condition_resource(event, diagnosis))
         for treatment in sorted(diagnosis.treatments.all(), key=lambda t: (t.started_on, t.pk)):
             resources.append(treatment_resource(treatment, diagnosis))

@@ -29,7 +29,7 @@ SUPPORTED = {
     "Procedure",
     "MedicationRequest",
     "MedicationAdministration",
-}  # noqa: E501
+}
 STAGE_CODES = {"21908-9", "21902-2", "21914-7"}
 MEDICATION_BY_CODE = {code: modality for modality, (code, _) in m.MEDICATION_MODALITIES.items()}
 LATERALITY_BY_TEXT = {label.lower(): value for value, label in Laterality.choices if value}
@@ -190,7 +190,7 @@ def import_bundle(*, raw: bytes | str) -> ImportResult:
 def _identifier(resource) -> str:
     identifiers = [
         i for i in resource.get("identifier") or [] if isinstance(i, dict) and i.get("value")
-    ]  # noqa: E501
+    ]
     for ident in identifiers:
         if ident.get("system") == m.MRN_SYSTEM:
             return str(ident["value"])
@@ -209,7 +209,7 @@ def _import(by_type, refs, result):
                 f"{path}.identifier",
                 "The Patient has no identifier: we match by identifier, never by name.",
             )
-        )  # noqa: E501
+        )
         return
     name = (resource.get("name") or [{}])[0]
     given = " ".join(name.get("given") or [])
@@ -225,7 +225,7 @@ def _import(by_type, refs, result):
         family_name=family,
         date_of_birth=_date(resource["birthDate"], f"{path}.birthDate", result)
         if resource.get("birthDate")
-        else None,  # noqa: E501
+        else None,
         sex=m.GENDER_TO_SEX.get(resource.get("gender"), "unknown"),
     )
     if existing is None:
@@ -244,9 +244,10 @@ def _import(by_type, refs, result):
             result.notes.append(
                 (
                     path,
-                    "A secondary (metastatic) condition: recorded through the disease status events, not imported on its own.",
+                    "A secondary (metastatic) condition: recorded through the disease status "
+                    "events, not imported on its own.",
                 )
-            )  # noqa: E501
+            )
             continue
         diagnoses[id(resource)] = _condition(patient, path, resource, result)
     _stages(by_type, refs, diagnoses, result)
@@ -259,7 +260,7 @@ def _import(by_type, refs, result):
         elif not codes & STAGE_CODES:
             result.notes.append(
                 (path, "An Observation that is neither stage nor disease status: skipped.")
-            )  # noqa: E501
+            )
     for kind in ("Procedure", "MedicationRequest", "MedicationAdministration"):
         for path, resource in by_type.get(kind, []):
             diagnosis = _focus(resource, refs, diagnoses, path, result, key="reasonReference")
@@ -285,9 +286,10 @@ def _condition(patient, path, resource, result):
         result.review.append(
             (
                 f"{path}.code",
-                f"'{_text(resource.get('code')) or 'no code'}' is outside our mapping: kept as text (type Other); needs review.",
+                f"'{_text(resource.get('code')) or 'no code'}' is outside our mapping: "
+                "kept as text (type Other); needs review.",
             )
-        )  # noqa: E501
+        )
     onset = resource.get("onsetDateTime") or resource.get("recordedDate")
     if not onset:
         result.errors.append((f"{path}.onsetDateTime", "The diagnosis has no date."))
@@ -301,7 +303,7 @@ def _condition(patient, path, resource, result):
     second = any(n.get("text") == "Second primary cancer" for n in resource.get("note") or [])
     existing = CancerDiagnosis.objects.filter(
         patient=patient, cancer_type=cancer_type, diagnosed_on=diagnosed_on
-    ).first()  # noqa: E501
+    ).first()
     diagnosis = CancerDiagnosis(
         patient=patient,
         cancer_type=cancer_type,
@@ -338,7 +340,7 @@ def _focus(resource, refs, diagnoses, path, result, key="focus"):
                 f"{path}.{key}",
                 "Cannot tell which diagnosis this belongs to: reference a Condition in the bundle.",
             )
-        )  # noqa: E501
+        )
     return None
 
 
@@ -389,17 +391,18 @@ def _status(diagnosis, path, resource, result):
             result.errors.append(
                 (
                     f"{path}.valueCodeableConcept",
-                    "The disease status is not one of improving, stable, worsening or not detected.",
+                    "The disease status is not one of improving, stable, worsening "
+                    "or not detected.",
                 )
-            )  # noqa: E501
+            )
             return
         if status == DiseaseStatus.PROGRESSION:
             result.review.append(
                 (path, "'Worsened' imported as progression: check whether it was a recurrence.")
-            )  # noqa: E501
+            )
     existing = DiseaseStatusEvent.objects.filter(
         diagnosis=diagnosis, event_date=event_date, status=status
-    ).first()  # noqa: E501
+    ).first()
     notes = [n.get("text", "") for n in resource.get("note") or []]
     event = DiseaseStatusEvent(
         diagnosis=diagnosis,
@@ -432,7 +435,7 @@ def _treatment(diagnosis, kind, path, resource, result):
                         path,
                         "A procedure without an mCODE profile: imported as surgery; needs review.",
                     )
-                )  # noqa: E501
+                )
         else:
             codes = [c for c in resource.get("category") or []]
             found = [MEDICATION_BY_CODE.get(code) for cat in codes for _s, code in _codings(cat)]
@@ -447,7 +450,7 @@ def _treatment(diagnosis, kind, path, resource, result):
             .get("timing", {})
             .get("repeat", {})
             .get("boundsPeriod")
-        )  # noqa: E501
+        )
         or {}
     )
     start = (
@@ -455,7 +458,7 @@ def _treatment(diagnosis, kind, path, resource, result):
         or resource.get("performedDateTime")
         or resource.get("authoredOn")
         or resource.get("effectiveDateTime")
-    )  # noqa: E501
+    )
     if not start:
         result.errors.append((path, "The treatment has no start date."))
         return
@@ -466,7 +469,7 @@ def _treatment(diagnosis, kind, path, resource, result):
     notes = [n.get("text", "") for n in resource.get("note") or []]
     existing = Treatment.objects.filter(
         diagnosis=diagnosis, modality=modality, started_on=started_on
-    ).first()  # noqa: E501
+    ).first()
     treatment = Treatment(
         diagnosis=diagnosis,
         modality=modality,

@@ -44,97 +44,97 @@ CANCER_CODES = {
         "Malignant neoplasm of breast",
         "C50.919",
         "Malignant neoplasm of unspecified site of unspecified female breast",
-    ),  # noqa: E501
+    ),
     CancerType.COLORECTAL: (
         "363406005",
         "Malignant neoplasm of colon",
         "C18.9",
         "Malignant neoplasm of colon, unspecified",
-    ),  # noqa: E501
+    ),
     CancerType.LUNG: (
         "363358000",
         "Malignant tumor of lung",
         "C34.90",
         "Malignant neoplasm of unspecified part of unspecified bronchus or lung",
-    ),  # noqa: E501
+    ),
     CancerType.PROSTATE: (
         "399068003",
         "Malignant tumor of prostate",
         "C61",
         "Malignant neoplasm of prostate",
-    ),  # noqa: E501
+    ),
     CancerType.MELANOMA: (
         "372244006",
         "Malignant melanoma",
         "C43.9",
         "Malignant melanoma of skin, unspecified",
-    ),  # noqa: E501
+    ),
     CancerType.HEAD_NECK: (
         "255055008",
         "Malignant tumor of head and/or neck",
         "C76.0",
         "Malignant neoplasm of head, face and neck",
-    ),  # noqa: E501
+    ),
     CancerType.CERVICAL: (
         "363354003",
         "Malignant tumor of cervix",
         "C53.9",
         "Malignant neoplasm of cervix uteri, unspecified",
-    ),  # noqa: E501
+    ),
     CancerType.ENDOMETRIAL: (
         "254878006",
         "Malignant neoplasm of endometrium",
         "C54.1",
         "Malignant neoplasm of endometrium",
-    ),  # noqa: E501
+    ),
     CancerType.OVARIAN: (
         "363443007",
         "Malignant tumor of ovary",
         "C56.9",
         "Malignant neoplasm of unspecified ovary",
-    ),  # noqa: E501
+    ),
     CancerType.BLADDER: (
         "399326009",
         "Malignant tumor of urinary bladder",
         "C67.9",
         "Malignant neoplasm of bladder, unspecified",
-    ),  # noqa: E501
+    ),
     CancerType.KIDNEY: (
         "363518003",
         "Malignant tumor of kidney",
         "C64.9",
         "Malignant neoplasm of unspecified kidney, except renal pelvis",
-    ),  # noqa: E501
+    ),
     CancerType.THYROID: (
         "363478007",
         "Malignant tumor of thyroid gland",
         "C73",
         "Malignant neoplasm of thyroid gland",
-    ),  # noqa: E501
+    ),
     CancerType.HODGKIN_LYMPHOMA: (
         "118599009",
         "Hodgkin's disease",
         "C81.90",
         "Hodgkin lymphoma, unspecified, unspecified site",
-    ),  # noqa: E501
+    ),
     CancerType.NON_HODGKIN_LYMPHOMA: (
         "118601006",
         "Non-Hodgkin's lymphoma",
         "C85.90",
         "Non-Hodgkin lymphoma, unspecified, unspecified site",
-    ),  # noqa: E501
+    ),
     CancerType.LEUKEMIA: (
         "93143009",
         "Leukemia, disease",
         "C95.90",
         "Leukemia, unspecified not having achieved remission",
-    ),  # noqa: E501
+    ),
     CancerType.OTHER: (
         "363346000",
         "Malignant neoplastic disease",
         "C80.1",
         "Malignant (primary) neoplasm, unspecified",
-    ),  # noqa: E501
+    ),
 }
 CANCER_BY_CODE = {}
 for _type, (_snomed, _sd, _icd, _id) in CANCER_CODES.items():
@@ -178,7 +178,7 @@ TNM_COMPONENTS = (
     ("stage_t", "21905-5", "T"),
     ("stage_n", "21906-3", "N"),
     ("stage_m", "21907-1", "M"),
-)  # noqa: E501
+)
 
 # Procedures: surgery and radiation carry mCODE profiles; SNOMED codes for the kind.
 SURGERY_CODE = ("387713003", "Surgical procedure")
@@ -195,7 +195,7 @@ MEDICATION_MODALITIES = {
 INTENT_CODES = {
     "curative": ("373808002", "Curative - procedure intent"),
     "palliative": ("363676003", "Palliative - procedure intent"),
-}  # noqa: E501
+}
 INTENT_BY_CODE = {code: intent for intent, (code, _) in INTENT_CODES.items()}
 TREATMENT_INTENT_EXTENSION = MCODE + "mcode-procedure-intent"
 

@@ -13,7 +13,9 @@ class FhirClient(models.Model):
 
     name = models.CharField(max_length=100, unique=True, help_text="Shown in the access log.")
     application = models.OneToOneField(
-        settings.OAUTH2_PROVIDER_APPLICATION_MODEL, on_delete=models.CASCADE, related_name="fhir_client"
+        settings.OAUTH2_PROVIDER_APPLICATION_MODEL,
+        on_delete=models.CASCADE,
+        related_name="fhir_client",
     )
     care_teams = models.ManyToManyField(
         settings.AUTH_USER_MODEL,

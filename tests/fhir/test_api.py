@@ -56,7 +56,11 @@ def test_it_reads_a_granted_patient_and_logs_it_under_the_clients_name(
     assert response.status_code == 200
     assert response.json()["identifier"][0]["value"] == "MRN-1001"
     entry = AccessLog.objects.filter(patient_id=helen.pk).latest("pk")
-    assert (entry.username, entry.role, entry.action) == ("Riverside EHR", "api client", "fhir read")  # noqa: E501
+    assert (entry.username, entry.role, entry.action) == (
+        "Riverside EHR",
+        "api client",
+        "fhir read",
+    )
 
 
 def test_it_finds_a_patient_by_identifier(client, helen, nurse, make_token):

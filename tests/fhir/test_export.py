@@ -30,8 +30,12 @@ def test_it_exports_helen_as_a_valid_mcode_bundle(helen, diagnosis):
         site="bone",
         restage="rIV",
     )
-    Treatment.objects.create(diagnosis=diagnosis, modality=Modality.RADIATION, started_on=date(2022, 3, 1))  # noqa: E501
-    Treatment.objects.create(diagnosis=diagnosis, modality=Modality.HORMONE, started_on=date(2022, 4, 1))  # noqa: E501
+    Treatment.objects.create(
+        diagnosis=diagnosis, modality=Modality.RADIATION, started_on=date(2022, 3, 1)
+    )
+    Treatment.objects.create(
+        diagnosis=diagnosis, modality=Modality.HORMONE, started_on=date(2022, 4, 1)
+    )
     bundle = bundle_of(helen)
     parsed = validate(bundle)
     assert parsed.type == "collection"
@@ -48,8 +52,14 @@ def test_it_exports_helen_as_a_valid_mcode_bundle(helen, diagnosis):
     ):
         assert m.PROFILES[key] in profiles, key
     assert all(e["resource"]["meta"]["profile"] for e in bundle["entry"])
-    condition = next(e["resource"] for e in bundle["entry"] if e["resource"]["id"].startswith("dx-"))  # noqa: E501
-    assert {"system": m.SNOMED, "code": "254837009", "display": "Malignant neoplasm of breast"} in condition["code"]["coding"]  # noqa: E501
+    condition = next(
+        e["resource"] for e in bundle["entry"] if e["resource"]["id"].startswith("dx-")
+    )
+    assert {
+        "system": m.SNOMED,
+        "code": "254837009",
+        "display": "Malignant neoplasm of breast",
+    } in condition["code"]["coding"]
 
 
 def test_it_exports_the_demo_patients_as_valid_bundles(db):

@@ -24,7 +24,13 @@ def clinical(bundle):
     out = []
     for entry in bundle["entry"]:
         resource = copy.deepcopy(entry["resource"])
-        if resource["resourceType"] not in {"Patient", "Condition", "Observation", "Procedure", "MedicationRequest"}:  # noqa: E501
+        if resource["resourceType"] not in {
+            "Patient",
+            "Condition",
+            "Observation",
+            "Procedure",
+            "MedicationRequest",
+        }:
             continue
         for key in ("id", "subject", "focus", "reasonReference"):
             resource.pop(key, None)
@@ -38,7 +44,9 @@ def helen_bundle(helen, diagnosis):
         diagnosis=diagnosis, event_date=date(2024, 3, 1), status=DiseaseStatus.RECURRENCE,
         recurrence_type="local", site="left breast", restage="rIIB",
     )  # fmt: skip
-    Treatment.objects.create(diagnosis=diagnosis, modality=Modality.HORMONE, started_on=date(2022, 4, 1))  # noqa: E501
+    Treatment.objects.create(
+        diagnosis=diagnosis, modality=Modality.HORMONE, started_on=date(2022, 4, 1)
+    )
     return bundle_of(helen)
 
 
@@ -54,10 +62,18 @@ def test_reimporting_the_same_bundle_changes_nothing(helen_bundle):
     Patient.objects.all().delete()
     first = import_bundle(raw=json.dumps(helen_bundle))
     assert first.ok and first.created > 0
-    counts = (CancerDiagnosis.objects.count(), Treatment.objects.count(), DiseaseStatusEvent.objects.count())  # noqa: E501
+    counts = (
+        CancerDiagnosis.objects.count(),
+        Treatment.objects.count(),
+        DiseaseStatusEvent.objects.count(),
+    )
     second = import_bundle(raw=json.dumps(helen_bundle))
     assert (second.ok, second.created, second.updated) == (True, 0, 0)
-    assert counts == (CancerDiagnosis.objects.count(), Treatment.objects.count(), DiseaseStatusEvent.objects.count())  # noqa: E501
+    assert counts == (
+        CancerDiagnosis.objects.count(),
+        Treatment.objects.count(),
+        DiseaseStatusEvent.objects.count(),
+    )
 
 
 EHR_BUNDLE = {
@@ -84,8 +100,8 @@ EHR_BUNDLE = {
             "valueCodeableConcept": {"coding": [{"system": "http://snomed.info/sct", "code": "260415000"}]}}},  # noqa: E501
         {"fullUrl": "urn:uuid:x1", "resource": {
             "resourceType": "Procedure", "status": "completed",
-            "meta": {"profile": ["http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-cancer-related-surgical-procedure"]},  # noqa: E501
-            "reasonReference": [{"reference": "urn:uuid:c1"}], "performedDateTime": "2021-07-01"}},  # noqa: E501
+            "meta": {"profile": ["http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-cancer-related-surgical-procedure"]},
+            "reasonReference": [{"reference": "urn:uuid:c1"}], "performedDateTime": "2021-07-01"}},
         {"resource": {"resourceType": "Encounter", "status": "finished"}},
     ],
 }  # fmt: skip
@@ -109,7 +125,10 @@ def test_it_imports_a_bundle_from_another_system_and_the_timeline_shows_it(clien
 
 def test_a_code_outside_the_mapping_is_kept_as_text_and_flagged(db):
     bundle = copy.deepcopy(EHR_BUNDLE)
-    bundle["entry"][1]["resource"]["code"] = {"coding": [{"system": "http://snomed.info/sct", "code": "999"}], "text": "Merkel cell carcinoma"}  # noqa: E501
+    bundle["entry"][1]["resource"]["code"] = {
+        "coding": [{"system": "http://snomed.info/sct", "code": "999"}],
+        "text": "Merkel cell carcinoma",
+    }
     result = import_bundle(raw=json.dumps(bundle))
     assert result.ok
     assert result.review and "outside our mapping" in result.review[0][1]
