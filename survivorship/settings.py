@@ -386,7 +386,6 @@ OAUTH2_PROVIDER = {
         "system/*.read": "Read everything the client is granted",
     },
     "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
-    "PKCE_REQUIRED": False,
 }
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
 FHIR_MAX_IMPORT_BYTES = 10 * 1024 * 1024
