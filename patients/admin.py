@@ -333,3 +333,6 @@ class DiseaseStatusEventAdmin(SimpleHistoryAdmin):
     @admin.display(ordering="diagnosis__cancer_type")
     def cancer_type(self, event):
         return event.diagnosis.get_cancer_type_display()
+
+
+from patients.fhir import admin as fhir_admin  # noqa: E402, F401  (registers FhirClient)

@@ -23,6 +23,7 @@ from patients.choices import (
     ReminderChannel,
     Sex,
 )
+from patients.fhir.models import FhirClient  # noqa: F401  (the FHIR API's clients)
 
 E164 = RegexValidator(
     r"^\+[1-9]\d{7,14}$",

@@ -47,6 +47,7 @@ def record(
     object_type: str = "",
     object_id: str = "",
     outcome: str = AccessLog.Outcome.ALLOWED,
+    client: str = "",
 ) -> None:
     request = _request.get()
     user = getattr(request, "user", None) if request is not None else None
@@ -61,6 +62,8 @@ def record(
         entry.user = user
         entry.username = user.get_username()
         entry.role = _role_label(user)
+    elif client:  # a machine client of the FHIR API, logged under its name
+        entry.username, entry.role = client[:150], "api client"
     else:
         entry.role = "anonymous" if request is not None else "system"
     if request is not None:

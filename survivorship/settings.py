@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "csp",
     "simple_history",
+    "oauth2_provider",
     "survivorship",
     "patients",
     "followup",
@@ -378,3 +379,14 @@ CLINIC_TIME_ZONE = env_str("CLINIC_TIME_ZONE") or "UTC"
 if CLINIC_TIME_ZONE not in zoneinfo.available_timezones():
     raise ConfigError(f"CLINIC_TIME_ZONE={CLINIC_TIME_ZONE!r} is not an IANA time zone name.")
 CLINIC_PHONE = env_str("CLINIC_PHONE") or "+1 555 0100"
+
+# The FHIR read API (docs/fhir.md): OAuth2 client credentials with SMART-style scopes.
+OAUTH2_PROVIDER = {
+    "SCOPES": {
+        "system/Patient.read": "Read patients and their records",
+        "system/*.read": "Read everything the client is granted",
+    },
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
+}
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+FHIR_MAX_IMPORT_BYTES = 10 * 1024 * 1024

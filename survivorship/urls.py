@@ -51,6 +51,7 @@ urlpatterns = [
     path("portal/", include("patients.urls_portal")),
     path("dashboard/", include("followup.urls_dashboard")),
     path("", include("followup.urls_public")),
+    path("fhir/", include("patients.fhir.urls")),
     path("admin/", admin.site.urls),
 ]
 

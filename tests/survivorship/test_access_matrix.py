@@ -12,6 +12,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 PUBLIC = "public"
 AUTHENTICATED = "authenticated"
+TOKEN = "token"  # machines: an OAuth2 bearer token, never a session (tests/fhir/test_api.py)
 NURSE, ADMIN, PATIENT = "nurse", "administrator", "patient"
 
 EXPECTED = {
@@ -73,6 +74,13 @@ EXPECTED = {
     "dashboard:audit": {ADMIN},
     "dashboard:audit_export": {ADMIN},
     "portal:access": {PATIENT},
+    "fhir:metadata": PUBLIC,
+    "fhir:token": PUBLIC,
+    "fhir:patient_search": TOKEN,
+    "fhir:patient": TOKEN,
+    "fhir:everything": TOKEN,
+    "fhir:import": {ADMIN},
+    "fhir:nurse_bundle": {NURSE},
 }
 
 PERSONAS = ("anonymous", PATIENT, NURSE, ADMIN)
@@ -105,7 +113,7 @@ def concrete_path(route: str) -> str:
     path = re.sub(r"<uuid:[^>]+>", "00000000-0000-0000-0000-000000000000", path)
     path = re.sub(r"<(?:str|slug):[^>]+>", "no-such-thing", path)
     path = re.sub(r"<[^>]+>", "999999", path)
-    return "/" + path.replace("^", "").replace("$", "")
+    return "/" + re.sub(r"\$$", "", path.replace("^", ""))  # keep "$everything"
 
 
 def test_it_knows_every_url_pattern():
@@ -120,7 +128,9 @@ def test_it_declares_the_expected_roles_on_every_view(name, route, view):
     declared = getattr(view, "allowed_roles", None)
     assert declared is not None, f"{name} has no role_required/public/authenticated"
     expected = EXPECTED[name]
-    if isinstance(expected, str):
+    if expected == TOKEN:
+        assert declared == PUBLIC and getattr(view, "fhir_api", False)
+    elif isinstance(expected, str):
         assert declared == expected
     else:
         assert {str(role) for role in declared} == expected
@@ -141,7 +151,9 @@ def test_it_refuses_every_role_a_view_does_not_admit(client, personas, persona):
             or (expected == AUTHENTICATED and user is not None)
             or (isinstance(expected, set) and persona in expected)
         )
-        if allowed:
+        if expected == TOKEN:  # a session, whoever's, is not a token
+            assert response.status_code == 401, f"{persona} got {response.status_code} at {path}"
+        elif allowed:
             assert response.status_code not in (401, 403), f"{persona} refused at {path}"
             if response.status_code == 302:
                 assert "/accounts/login/" not in response["Location"], path

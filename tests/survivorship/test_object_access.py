@@ -224,6 +224,7 @@ def world(nurse, nurse2, administrator):
         ),
         AxesAccessLog: AxesAccessLog.objects.create(**attempt),
         AccessFailureLog: AccessFailureLog.objects.create(**attempt),
+        **fhir_client_objects(spare),
     }
     personas = {
         "anonymous": None,
@@ -234,6 +235,35 @@ def world(nurse, nurse2, administrator):
         "administrator": administrator,
     }
     return World(a=a, b=b, personas=personas, shared=shared)
+
+
+def fhir_client_objects(user) -> dict:
+    """An API client of the FHIR read API, with a token of each kind (their admin pages)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from oauth2_provider import models as oauth
+
+    from patients.fhir.models import FhirClient
+
+    app = oauth.Application.objects.create(
+        name="EHR", client_type="confidential", authorization_grant_type="client-credentials"
+    )
+    later = timezone.now() + timedelta(hours=1)
+    id_token = oauth.IDToken.objects.create(application=app, user=user, expires=later)
+    access = oauth.AccessToken.objects.create(application=app, token="t", expires=later)
+    return {
+        oauth.Application: app,
+        oauth.AccessToken: access,
+        oauth.RefreshToken: oauth.RefreshToken.objects.create(
+            application=app, user=user, token="r", access_token=access
+        ),
+        oauth.Grant: oauth.Grant.objects.create(
+            application=app, user=user, code="g", expires=later, redirect_uri="https://x.test/"
+        ),
+        oauth.IDToken: id_token,
+        FhirClient: FhirClient.objects.create(name="EHR", application=app),
+    }
 
 
 PERSONA_ROLES = {
@@ -261,6 +291,9 @@ OBJECT_KWARGS = {
         "token": "not-a-valid-token",
     },
     "nurse:patient": lambda r: {"pk": r.patient.pk},
+    "fhir:patient": lambda r: {"pk": r.patient.pk},
+    "fhir:everything": lambda r: {"pk": r.patient.pk},
+    "fhir:nurse_bundle": lambda r: {"pk": r.patient.pk},
     "nurse:patient_edit": lambda r: {"pk": r.patient.pk},
     "nurse:patient_delete": lambda r: {"pk": r.patient.pk},
     "nurse:patient_invite": lambda r: {"pk": r.patient.pk},
@@ -475,6 +508,10 @@ def walk_as(client, world: World, persona: str, whose: str):
             problems.extend(check_admin(user, probe, answer, where))
             continue
         scoped = probe.name in OBJECT_KWARGS and probe.name not in NOT_SCOPED
+        if EXPECTED[probe.name] == "token":  # machines only: a session gets 401, no data
+            if answer.status != 401:
+                problems.append(f"{where}: expected 401 without a bearer token")
+            continue
         if not admits(probe.name, persona):
             if persona == "anonymous":
                 ok = answer.status == 302 and answer.location.startswith("/accounts/login/")
