@@ -60,15 +60,24 @@ def reason_of(result, rule):
 
 def test_it_has_the_agreed_rule_codes_in_priority_order():
     assert [rule.code for rule in RULES] == [
+        "self_harm",
+        "red_flag_sign",
+        "red_flag_text",
+        "fever_after_chemo",
         "severe_sign",
         "blood_stool_urine",
         "lump_and_weight_loss",
         "severe_distress",
+        "severe_unchanged",
+        "worse_than_baseline",
+        "sign_level_review",
+        "immunotherapy_new_symptom",
         "moderate_sign",
         "lasting_14_days",
         "worsening",
         "recurring_sign",
-        "worry_4_plus",
+        "free_text_only",
+        "worry_5_plus",
         "distress_4_plus",
         "worry_rising",
         "routine",
@@ -90,9 +99,11 @@ def test_it_gives_every_rule_a_one_line_description():
 
 
 def test_it_documents_exactly_the_rules_of_the_table_in_the_module_docstring():
-    rows = re.findall(r"^\| `([a-z0-9_]+)` \| (\w+) \| (.+) \|$", triage_module.__doc__, re.M)
-    assert [code for code, _level, _text in rows] == [rule.code for rule in RULES]
-    assert rows == [(rule.code, rule.level, rule.description) for rule in RULES]
+    rows = re.findall(
+        r"^\| `([a-z0-9_]+)` \| (\w+) \| (.+) \| (.+) \|$", triage_module.__doc__, re.M
+    )
+    assert [code for code, _level, _text, _source in rows] == [rule.code for rule in RULES]
+    assert rows == [(rule.code, rule.level, rule.description, rule.source) for rule in RULES]
 
 
 def test_it_renders_the_same_markdown_table_as_the_docstring():
@@ -204,7 +215,7 @@ def test_it_sends_distress_of_8_to_review_not_urgent():
 
 def test_it_keeps_a_worry_of_10_at_review():
     result = run(worry=10)
-    assert (result.level, result.rule) == (REVIEW, "worry_4_plus")
+    assert (result.level, result.rule) == (REVIEW, "worry_5_plus")
 
 
 # --- moderate_sign --------------------------------------------------------------------------
@@ -294,12 +305,14 @@ def test_it_stops_the_chain_at_a_report_without_the_sign():
 def test_it_adds_the_days_given_in_the_first_report_of_the_chain():
     result = run(sign("pain"), history=[past(5, sign("pain", days=10))])
     assert "lasting_14_days" in rules(result)
-    assert "pain (15 days, in reports since 2025-06-25)" in reason_of(result, "lasting_14_days")
+    assert "does not go away (15 days, in reports since 2025-06-25)" in reason_of(
+        result, "lasting_14_days"
+    )
 
 
 def test_it_keeps_the_patients_own_count_when_it_is_longer_than_the_chain():
     result = run(sign("pain", days=30), history=[past(7, sign("pain"))])
-    assert "pain (30 days, as the patient says)" in reason_of(result, "lasting_14_days")
+    assert "does not go away (30 days, as the patient says)" in reason_of(result, "lasting_14_days")
 
 
 def test_it_does_not_count_a_sign_from_history_that_is_not_reported_now():
@@ -387,13 +400,18 @@ def test_it_fires_both_lasting_and_recurring_for_a_long_unbroken_run():
     assert rules(result) == ["lasting_14_days", "recurring_sign"]
 
 
-# --- worry_4_plus and distress_4_plus -------------------------------------------------------
+# --- worry_5_plus and distress_4_plus -------------------------------------------------------
 
 
-def test_it_sends_worry_of_4_to_review():
+def test_it_sends_worry_of_5_to_review():
+    result = run(worry=5)
+    assert (result.level, result.rule) == (REVIEW, "worry_5_plus")
+    assert "5/10" in result.reason
+
+
+def test_it_keeps_worry_of_4_routine_as_the_fcr_1r_cut_off_is_5():
     result = run(worry=4)
-    assert (result.level, result.rule) == (REVIEW, "worry_4_plus")
-    assert "4/10" in result.reason
+    assert (result.level, result.rule) == (ROUTINE, "routine")
 
 
 def test_it_keeps_worry_of_3_routine():
@@ -482,7 +500,7 @@ def test_it_makes_a_new_mild_sign_routine_and_names_it():
 
 
 def test_it_does_not_add_routine_when_another_rule_fired():
-    assert "routine" not in rules(run(worry=4))
+    assert "routine" not in rules(run(worry=5))
 
 
 # --- priority and the fired list ------------------------------------------------------------
@@ -515,7 +533,7 @@ def test_it_lists_every_fired_rule_highest_level_first_in_table_order():
         "moderate_sign",
         "lasting_14_days",
         "worsening",
-        "worry_4_plus",
+        "worry_5_plus",
         "distress_4_plus",
         "worry_rising",
     ]
@@ -543,7 +561,7 @@ def test_it_stores_as_plain_json():
     stored = json.loads(json.dumps(result.as_dict()))
     assert stored["level"] == URGENT
     assert stored["rule"] == "severe_sign"
-    assert [item["rule"] for item in stored["fired"]] == ["severe_sign", "worry_4_plus"]
+    assert [item["rule"] for item in stored["fired"]] == ["severe_sign", "worry_5_plus"]
     assert isinstance(result, Triage)
 
 
