@@ -23,6 +23,7 @@ from django.utils.http import urlsafe_base64_encode
 from patients.choices import RETURN_OF_DISEASE, DiseaseStatus
 from patients.classification import Classification, classify_return
 from patients.models import CancerDiagnosis, DiseaseStatusEvent, Patient, Treatment
+from survivorship import audit
 
 PATIENT_FIELDS = (
     "medical_record_number",
@@ -186,8 +187,11 @@ def portal_username_for(patient: Patient) -> str:
 @dataclass(frozen=True)
 class Invitation:
     user: User
+    # Empty when the account already has a password: staff never see a usable
+    # credential link for an active account (issue 14, finding 1).
     set_password_url: str
     emailed: bool
+    reset_only: bool = False
 
 
 @transaction.atomic
@@ -195,7 +199,9 @@ def patient_invite(*, patient: Patient, base_url: str) -> Invitation:
     """Create (or reuse) the patient's portal account and a one-time set-password link.
 
     The link is Django's password-reset token: it stops working once the password is
-    set, and after PASSWORD_RESET_TIMEOUT.
+    set, and after PASSWORD_RESET_TIMEOUT. For an account that already has a password
+    the link goes only to the patient's own email address; the nurse sees none, so no
+    member of staff can set a patient's password and sign in as them.
     """
     user = patient.user
     if user is None:
@@ -209,25 +215,46 @@ def patient_invite(*, patient: Patient, base_url: str) -> Invitation:
         user.save()
         patient.user = user
         patient.save(update_fields=["user", "updated_at"])
+    reset_only = user.has_usable_password()
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
     path = reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": token})
     url = base_url.rstrip("/") + path
+    audit.record(
+        action="reset-link" if reset_only else "invite",
+        patient_id=patient.pk,
+        obj=patient,
+    )
     emailed = False
     if patient.email:
-        body = (
-            f"Hello {patient.given_name},\n\n"
-            f"Your care team at {settings.CLINIC_NAME} has set up your survivorship portal.\n"
-            f"Choose your password here (the link works once): {url}\n\n"
-            f"Your username is {user.username}.\n"
-        )
+        if reset_only:
+            body = (
+                f"Hello {patient.given_name},\n\n"
+                f"Your care team at {settings.CLINIC_NAME} sent you a link to choose a new "
+                f"portal password. If you did not ask for it, you can ignore this email: "
+                f"your password stays as it is.\n"
+                f"Choose a new password here (the link works once): {url}\n\n"
+                f"Your username is {user.username}.\n"
+            )
+        else:
+            body = (
+                f"Hello {patient.given_name},\n\n"
+                f"Your care team at {settings.CLINIC_NAME} has set up your survivorship portal.\n"
+                f"Choose your password here (the link works once): {url}\n\n"
+                f"Your username is {user.username}.\n"
+            )
         transaction.on_commit(
             lambda: send_mail(
                 "Your survivorship portal", body, None, [patient.email], fail_silently=False
             )
         )
         emailed = True
-    return Invitation(user=user, set_password_url=url, emailed=emailed)
+    return Invitation(
+        user=user,
+        set_password_url="" if reset_only else url,
+        emailed=emailed,
+        reset_only=reset_only,
+    )
 
 
 @transaction.atomic
