@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.contrib.auth.tokens import default_token_generator
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
@@ -24,6 +24,7 @@ from patients.choices import RETURN_OF_DISEASE, DiseaseStatus
 from patients.classification import Classification, classify_return
 from patients.models import CancerDiagnosis, DiseaseStatusEvent, Patient, Treatment
 from survivorship import audit
+from survivorship.roles import Role, has_role
 
 PATIENT_FIELDS = (
     "medical_record_number",
@@ -59,14 +60,34 @@ def patient_create(*, data: dict, care_team=()) -> Patient:
 
 
 @transaction.atomic
-def patient_update(*, patient: Patient, data: dict, care_team=None) -> Patient:
+def patient_update(*, patient: Patient, data: dict, care_team=None, by=None) -> Patient:
+    """Save a patient's details.
+
+    ``by`` is the member of staff editing: unless they are an administrator they cannot
+    change the primary nurse or remove anyone from the care team (issue 14, finding 5);
+    members they add are logged.
+    """
     # Compare with what is stored: a ModelForm has already copied its data onto `patient`.
-    contact_before = (
+    *contact_before, primary_before = (
         Patient.objects.filter(pk=patient.pk)
-        .values_list("email", "mobile_phone", "preferred_channel")
+        .values_list("email", "mobile_phone", "preferred_channel", "primary_nurse_id")
         .get()
     )
+    contact_before = tuple(contact_before)
+    team_before = set(patient.care_team.values_list("pk", flat=True))
     _assign(patient, data, PATIENT_FIELDS)
+    if by is not None and not has_role(by, Role.ADMINISTRATOR):
+        if patient.primary_nurse_id != primary_before:
+            raise PermissionDenied("Only an administrator can change the primary nurse.")
+        if care_team is not None:
+            team_after = {m.pk if hasattr(m, "pk") else m for m in care_team}
+            if team_before - team_after - {primary_before}:
+                raise PermissionDenied("Only an administrator can remove a care-team member.")
+    if care_team is not None:
+        for added in {m.pk if hasattr(m, "pk") else m for m in care_team} - team_before:
+            audit.record(
+                action="team-add", patient_id=patient.pk, object_type="user", object_id=str(added)
+            )
     if (patient.email, patient.mobile_phone, patient.preferred_channel) != contact_before:
         patient.contact_problem = ""  # a nurse fixed the contact: try again
     patient.full_clean()
