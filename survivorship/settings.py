@@ -247,6 +247,9 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# Proxies (addresses or networks) whose X-Forwarded-For is believed; see client_ip.py.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+AXES_CLIENT_IP_CALLABLE = "survivorship.client_ip.client_ip"
 
 # Sessions: 30 minutes idle (sliding) and 12 hours absolute, both enforced server-side
 # by SessionTimeoutMiddleware; the cookie itself never outlives the absolute limit.
