@@ -8,7 +8,7 @@ from patients.choices import LATERAL_CANCER_TYPES, CancerType, DiseaseStatus, Re
 from patients.models import CancerDiagnosis, Patient, Treatment, timezone_choices
 from patients.selectors import SCOPES, SORTS
 from patients.services import PATIENT_FIELDS, RETURN
-from survivorship.roles import GROUP_NAMES, Role
+from survivorship.roles import GROUP_NAMES, Role, has_role
 
 EARLIEST = date(1900, 1, 1)
 LATEST = date(2100, 12, 31)
@@ -87,12 +87,36 @@ class PatientForm(forms.ModelForm):
             }
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         # Querysets are evaluated per form, so a nurse added today appears today.
         self.fields["primary_nurse"].queryset = nurses()
         self.fields["care_team"].queryset = nurses()
         self.fields["medical_record_number"].widget.attrs["autocomplete"] = "off"
+        # Only administrators change the primary nurse or remove someone from the care
+        # team (issue 14, finding 5): the primary nurse receives the urgent alerts.
+        self.may_reassign = user is None or has_role(user, Role.ADMINISTRATOR)
+        if self.instance.pk and not self.may_reassign:
+            self.fields["primary_nurse"].disabled = True
+            self.fields[
+                "primary_nurse"
+            ].help_text = "Only an administrator can change the primary nurse."
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk and not self.may_reassign:
+            stored = Patient.objects.filter(pk=self.instance.pk).values_list(
+                "primary_nurse_id", flat=True
+            )[0]
+            before = set(self.instance.care_team.values_list("pk", flat=True))
+            after = {member.pk for member in cleaned.get("care_team") or ()}
+            if before - after - {stored}:
+                self.add_error(
+                    "care_team",
+                    "Only an administrator can remove someone from the care team. "
+                    "Ask an administrator if someone should no longer see this record.",
+                )
+        return cleaned
 
 
 class DiagnosisForm(forms.ModelForm):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.contrib.auth.tokens import default_token_generator
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
@@ -23,6 +23,8 @@ from django.utils.http import urlsafe_base64_encode
 from patients.choices import RETURN_OF_DISEASE, DiseaseStatus
 from patients.classification import Classification, classify_return
 from patients.models import CancerDiagnosis, DiseaseStatusEvent, Patient, Treatment
+from survivorship import audit
+from survivorship.roles import Role, has_role
 
 PATIENT_FIELDS = (
     "medical_record_number",
@@ -58,14 +60,34 @@ def patient_create(*, data: dict, care_team=()) -> Patient:
 
 
 @transaction.atomic
-def patient_update(*, patient: Patient, data: dict, care_team=None) -> Patient:
+def patient_update(*, patient: Patient, data: dict, care_team=None, by=None) -> Patient:
+    """Save a patient's details.
+
+    ``by`` is the member of staff editing: unless they are an administrator they cannot
+    change the primary nurse or remove anyone from the care team (issue 14, finding 5);
+    members they add are logged.
+    """
     # Compare with what is stored: a ModelForm has already copied its data onto `patient`.
-    contact_before = (
+    *contact_before, primary_before = (
         Patient.objects.filter(pk=patient.pk)
-        .values_list("email", "mobile_phone", "preferred_channel")
+        .values_list("email", "mobile_phone", "preferred_channel", "primary_nurse_id")
         .get()
     )
+    contact_before = tuple(contact_before)
+    team_before = set(patient.care_team.values_list("pk", flat=True))
     _assign(patient, data, PATIENT_FIELDS)
+    if by is not None and not has_role(by, Role.ADMINISTRATOR):
+        if patient.primary_nurse_id != primary_before:
+            raise PermissionDenied("Only an administrator can change the primary nurse.")
+        if care_team is not None:
+            team_after = {m.pk if hasattr(m, "pk") else m for m in care_team}
+            if team_before - team_after - {primary_before}:
+                raise PermissionDenied("Only an administrator can remove a care-team member.")
+    if care_team is not None:
+        for added in {m.pk if hasattr(m, "pk") else m for m in care_team} - team_before:
+            audit.record(
+                action="team-add", patient_id=patient.pk, object_type="user", object_id=str(added)
+            )
     if (patient.email, patient.mobile_phone, patient.preferred_channel) != contact_before:
         patient.contact_problem = ""  # a nurse fixed the contact: try again
     patient.full_clean()
@@ -186,8 +208,11 @@ def portal_username_for(patient: Patient) -> str:
 @dataclass(frozen=True)
 class Invitation:
     user: User
+    # Empty when the account already has a password: staff never see a usable
+    # credential link for an active account (issue 14, finding 1).
     set_password_url: str
     emailed: bool
+    reset_only: bool = False
 
 
 @transaction.atomic
@@ -195,7 +220,9 @@ def patient_invite(*, patient: Patient, base_url: str) -> Invitation:
     """Create (or reuse) the patient's portal account and a one-time set-password link.
 
     The link is Django's password-reset token: it stops working once the password is
-    set, and after PASSWORD_RESET_TIMEOUT.
+    set, and after PASSWORD_RESET_TIMEOUT. For an account that already has a password
+    the link goes only to the patient's own email address; the nurse sees none, so no
+    member of staff can set a patient's password and sign in as them.
     """
     user = patient.user
     if user is None:
@@ -209,25 +236,46 @@ def patient_invite(*, patient: Patient, base_url: str) -> Invitation:
         user.save()
         patient.user = user
         patient.save(update_fields=["user", "updated_at"])
+    reset_only = user.has_usable_password()
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
     path = reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": token})
     url = base_url.rstrip("/") + path
+    audit.record(
+        action="reset-link" if reset_only else "invite",
+        patient_id=patient.pk,
+        obj=patient,
+    )
     emailed = False
     if patient.email:
-        body = (
-            f"Hello {patient.given_name},\n\n"
-            f"Your care team at {settings.CLINIC_NAME} has set up your survivorship portal.\n"
-            f"Choose your password here (the link works once): {url}\n\n"
-            f"Your username is {user.username}.\n"
-        )
+        if reset_only:
+            body = (
+                f"Hello {patient.given_name},\n\n"
+                f"Your care team at {settings.CLINIC_NAME} sent you a link to choose a new "
+                f"portal password. If you did not ask for it, you can ignore this email: "
+                f"your password stays as it is.\n"
+                f"Choose a new password here (the link works once): {url}\n\n"
+                f"Your username is {user.username}.\n"
+            )
+        else:
+            body = (
+                f"Hello {patient.given_name},\n\n"
+                f"Your care team at {settings.CLINIC_NAME} has set up your survivorship portal.\n"
+                f"Choose your password here (the link works once): {url}\n\n"
+                f"Your username is {user.username}.\n"
+            )
         transaction.on_commit(
             lambda: send_mail(
                 "Your survivorship portal", body, None, [patient.email], fail_silently=False
             )
         )
         emailed = True
-    return Invitation(user=user, set_password_url=url, emailed=emailed)
+    return Invitation(
+        user=user,
+        set_password_url="" if reset_only else url,
+        emailed=emailed,
+        reset_only=reset_only,
+    )
 
 
 @transaction.atomic

@@ -127,10 +127,13 @@ def patient_create(request):
 @role_required(Role.NURSE)
 def patient_edit(request, pk):
     patient = selectors.patient_get(user=request.user, pk=pk)
-    form = PatientForm(request.POST or None, instance=patient)
+    form = PatientForm(request.POST or None, instance=patient, user=request.user)
     if request.method == "POST" and form.is_valid():
         services.patient_update(
-            patient=patient, data=form.cleaned_data, care_team=form.cleaned_data["care_team"]
+            patient=patient,
+            data=form.cleaned_data,
+            care_team=form.cleaned_data["care_team"],
+            by=request.user,
         )
         return _saved(request, patient, "The patient's details were saved.")
     return _form_page(

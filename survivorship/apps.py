@@ -6,6 +6,6 @@ class SurvivorshipConfig(AppConfig):
     verbose_name = "Survivorship"
 
     def ready(self):
-        from survivorship import signals
+        from survivorship import checks, signals  # noqa: F401 (checks registers itself)
 
         signals.connect_access_log()

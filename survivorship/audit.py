@@ -14,7 +14,9 @@ import logging
 from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404
 
+from survivorship.client_ip import client_ip
 from survivorship.models import AccessLog
+from survivorship.redact import redact_path
 
 logger = logging.getLogger(__name__)
 _request: contextvars.ContextVar = contextvars.ContextVar("survivorship_request", default=None)
@@ -67,8 +69,8 @@ def record(
     else:
         entry.role = "anonymous" if request is not None else "system"
     if request is not None:
-        entry.ip = request.META.get("REMOTE_ADDR") or None
-        entry.path = request.path[:300]
+        entry.ip = client_ip(request)
+        entry.path = redact_path(request.path)[:300]
     try:
         entry.save()
     except Exception:  # never let the log take a page down; say so in the app log

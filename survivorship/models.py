@@ -33,8 +33,10 @@ class AccessLog(models.Model):
         DENIED = "denied", "Denied"
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
+    # PROTECT: deleting a user must not rewrite their entries (issue 14, finding 10);
+    # staff are deactivated instead. The username is kept on each entry too.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     username = models.CharField(max_length=150, blank=True)
     role = models.CharField(max_length=40, blank=True)

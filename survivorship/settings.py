@@ -249,6 +249,9 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# Proxies (addresses or networks) whose X-Forwarded-For is believed; see client_ip.py.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+AXES_CLIENT_IP_CALLABLE = "survivorship.client_ip.client_ip"
 
 # Sessions: 30 minutes idle (sliding) and 12 hours absolute, both enforced server-side
 # by SessionTimeoutMiddleware; the cookie itself never outlives the absolute limit.
@@ -274,6 +277,17 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
 EMAIL_TIMEOUT = 20
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL") or "Survivorship <no-reply@localhost>"
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Without an outgoing mail server the console/file backend writes patients' names,
+# addresses and live set-password links to the server log and var/mail/. Production
+# refuses that unless an operator opts in on purpose (issue 14, finding 3); the deploy
+# check survivorship.W001 then says why it is unsafe.
+EMAIL_BACKEND_ALLOW_CONSOLE = env_bool("EMAIL_BACKEND_ALLOW_CONSOLE", default=False)
+if PRODUCTION and not EMAIL_HOST and not EMAIL_BACKEND_ALLOW_CONSOLE:
+    raise ConfigError(
+        "EMAIL_HOST must name the outgoing mail server in production (or set "
+        "EMAIL_BACKEND_ALLOW_CONSOLE=true on purpose: mail, with patients' details and "
+        "live links, then goes to the log and var/mail/)."
+    )
 if EMAIL_HOST:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 else:

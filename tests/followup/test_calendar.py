@@ -251,3 +251,20 @@ def test_it_refuses_calendar_changes_from_anyone_but_patients(
         client.force_login(personas[persona])
     assert client.post("/portal/calendar/", {"action": "rotate"}).status_code == expected
     assert CalendarFeed.objects.get().token == token
+
+
+def test_it_keeps_the_feed_token_out_of_the_access_log_and_its_export(
+    client, helen_plan, administrator
+):
+    """Issue 14, finding 7: the feed secret was stored in the access log."""
+    from survivorship.models import AccessLog
+
+    feed = services.calendar_feed_for(patient=helen_plan.patient)
+    assert client.get(f"/calendar/feed/{feed.token}.ics").status_code == 200
+    paths = list(AccessLog.objects.values_list("path", flat=True))
+    assert "/calendar/feed/[redacted].ics" in paths
+    assert not any(feed.token in p for p in paths)
+    client.force_login(administrator)
+    exported = client.get("/dashboard/audit.csv")
+    assert exported.status_code == 200
+    assert feed.token.encode() not in b"".join(exported.streaming_content)

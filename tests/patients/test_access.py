@@ -149,3 +149,31 @@ def test_it_gives_portal_accounts_usernames_that_identify_nobody(client, nurse, 
     assert username.startswith("patient-")
     for detail in ("mrn", "1001", "helen", "marsh"):
         assert detail not in username.lower()
+
+
+def test_it_shows_no_link_when_reinviting_a_patient_who_has_a_password(
+    client, nurse, helen, django_capture_on_commit_callbacks
+):
+    """Issue 14, finding 1: a nurse could take over an active portal account."""
+    from survivorship.models import AccessLog
+
+    client.force_login(nurse)
+    client.post(f"/nurse/patients/{helen.pk}/invite/")
+    user = Patient.objects.get(pk=helen.pk).user
+    user.set_password("the-patients-own-passphrase")
+    user.save()
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/nurse/patients/{helen.pk}/invite/")
+    page = response.content.decode()
+    assert "/accounts/reset/" not in page and 'data-testid="invite-link"' not in page
+    assert response.context["invitation"].set_password_url == ""
+    assert "We emailed a link to choose a new password to helen@example.org" in page
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["helen@example.org"]
+    assert "/accounts/reset/" in mail.outbox[0].body
+    user.refresh_from_db()
+    assert user.check_password("the-patients-own-passphrase")
+    assert AccessLog.objects.filter(
+        action="reset-link", patient_id=helen.pk, username=nurse.username
+    ).exists()

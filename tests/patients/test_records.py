@@ -225,3 +225,49 @@ def test_it_shows_a_patient_without_a_primary_nurse_everywhere(client, nurse, he
     page = client.get(f"/nurse/patients/{helen.pk}/")
     assert page.status_code == 200 and "Primary nurse" in page.content.decode()
     assert client.get("/nurse/?scope=team").status_code == 200
+
+
+def test_a_care_team_nurse_cannot_make_herself_primary_or_remove_the_primary_nurse(
+    client, nurse, nurse2, helen
+):
+    """Issue 14, finding 5: the edit form bypassed the administrator-only reassign."""
+    helen.care_team.add(nurse2)
+    client.force_login(nurse2)
+    data = {**NEW_PATIENT, "medical_record_number": helen.medical_record_number}
+    client.post(
+        f"/nurse/patients/{helen.pk}/edit/",
+        {**data, "primary_nurse": nurse2.pk, "care_team": [nurse2.pk]},
+    )
+    helen.refresh_from_db()
+    assert helen.primary_nurse == nurse
+    assert set(helen.care_team.all()) == {nurse, nurse2}
+
+
+def test_a_nurse_cannot_remove_another_member_of_the_care_team(client, nurse, nurse2, helen):
+    helen.care_team.add(nurse2)
+    client.force_login(nurse)
+    data = {**NEW_PATIENT, "medical_record_number": helen.medical_record_number}
+    response = client.post(
+        f"/nurse/patients/{helen.pk}/edit/", {**data, "primary_nurse": nurse.pk, "care_team": []}
+    )
+    assert response.status_code == 400
+    assert "Only an administrator can remove someone from the care team" in (
+        response.content.decode()
+    )
+    assert set(helen.care_team.all()) == {nurse, nurse2}
+
+
+def test_a_nurse_may_add_a_member_to_the_care_team_and_it_is_logged(client, nurse, nurse2, helen):
+    from survivorship.models import AccessLog
+
+    client.force_login(nurse)
+    data = {**NEW_PATIENT, "medical_record_number": helen.medical_record_number}
+    response = client.post(
+        f"/nurse/patients/{helen.pk}/edit/",
+        {**data, "primary_nurse": nurse.pk, "care_team": [nurse.pk, nurse2.pk]},
+    )
+    assert response.status_code == 302
+    assert set(helen.care_team.all()) == {nurse, nurse2}
+    assert AccessLog.objects.filter(
+        action="team-add", patient_id=helen.pk, object_id=str(nurse2.pk)
+    ).exists()

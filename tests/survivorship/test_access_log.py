@@ -175,3 +175,61 @@ def test_it_lists_who_has_seen_a_record_in_a_constant_number_of_queries(
     # entry, count, page (with users)
     with django_assert_num_queries(10):
         assert client.get("/portal/access/").status_code == 200
+
+
+def test_it_redacts_reset_links_in_logged_paths():
+    """Issue 14, finding 7: tokens, invitation and reset links never reach the log."""
+    from survivorship.redact import redact_path
+
+    assert redact_path("/accounts/reset/MTI/abc-123/") == "/accounts/reset/[redacted]/[redacted]/"
+    assert redact_path("/accounts/reset/MTI/set-password/") == (
+        "/accounts/reset/[redacted]/[redacted]/"
+    )
+    assert redact_path("/calendar/feed/s3cr3t.ics") == "/calendar/feed/[redacted].ics"
+    assert redact_path("/accounts/reset/done/") == "/accounts/reset/done/"
+
+
+def test_it_reads_the_client_address_only_through_trusted_proxies(client, nurse, helen, settings):
+    """Issue 14, finding 11: behind the proxy every entry showed the proxy."""
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+    client.force_login(nurse)
+    client.get(
+        f"/nurse/patients/{helen.pk}/",
+        REMOTE_ADDR="10.0.0.2",
+        HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.7",
+    )
+    client.get(
+        f"/nurse/patients/{helen.pk}/",
+        REMOTE_ADDR="198.51.100.9",  # not a proxy: its header is not believed
+        HTTP_X_FORWARDED_FOR="203.0.113.99",
+    )
+    ips = [e.ip for e in entries(action="view", patient_id=helen.pk)]
+    assert ips == ["203.0.113.7", "198.51.100.9"]
+
+
+def test_it_locks_out_by_the_forwarded_address_not_the_proxy(client, settings, nurse):
+    settings.TRUSTED_PROXIES = ["10.0.0.2"]
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(
+            "/accounts/login/",
+            {"username": "someone", "password": "wrong"},
+            REMOTE_ADDR="10.0.0.2",
+            HTTP_X_FORWARDED_FOR="203.0.113.66",
+        )
+    from axes.models import AccessAttempt
+
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"203.0.113.66"}
+
+
+def test_deleting_a_user_in_admin_leaves_every_entry_intact(client, administrator, nurse, helen):
+    """Issue 14, finding 10: deleting a user set user_id to NULL on their entries."""
+    administrator.is_superuser = True
+    administrator.save()
+    client.force_login(nurse)
+    client.get(f"/nurse/patients/{helen.pk}/")
+    before = list(AccessLog.objects.filter(user=nurse).values_list("pk", "username"))
+    assert before
+    client.force_login(administrator)
+    client.post(f"/admin/auth/user/{nurse.pk}/delete/", {"post": "yes"})
+    after = list(AccessLog.objects.filter(user_id=nurse.pk).values_list("pk", "username"))
+    assert after == before and all(name == nurse.username for _, name in after)

@@ -45,6 +45,7 @@ def test_it_turns_on_hsts_and_secure_cookies_in_production():
         "-c",
         code,
         DJANGO_ENV="production",
+        EMAIL_HOST="smtp.example.org",
         SECRET_KEY=REAL_SECRET,
         ALLOWED_HOSTS="clinic.example.org",
     )

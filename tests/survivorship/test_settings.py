@@ -24,6 +24,8 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
             "DJANGO_SETTINGS_MODULE",
             "DJANGO_ALLOW_ASYNC_UNSAFE",  # set by the browser tests for their own thread
             "STAFF_2FA_REQUIRED",  # relaxed by settings_test for the rest of the suite
+            "EMAIL_HOST",
+            "EMAIL_BACKEND_ALLOW_CONSOLE",
         }
     }
     environment.update(env)
@@ -65,6 +67,7 @@ def test_it_passes_the_deployment_checklist_in_production():
         "--fail-level",
         "WARNING",
         DJANGO_ENV="production",
+        EMAIL_HOST="smtp.example.org",
         SECRET_KEY=REAL_SECRET,
         ALLOWED_HOSTS="clinic.example.org",
     )
@@ -128,9 +131,24 @@ def test_it_refuses_to_relax_two_factor_sign_in_in_production():
     result = run_manage(
         "check",
         DJANGO_ENV="production",
+        EMAIL_HOST="smtp.example.org",
         SECRET_KEY=REAL_SECRET,
         ALLOWED_HOSTS="clinic.example.org",
         STAFF_2FA_REQUIRED="false",
     )
     assert result.returncode == 2
     assert "STAFF_2FA_REQUIRED" in result.stderr
+
+
+def test_it_refuses_to_start_in_production_without_an_outgoing_mail_server():
+    """Issue 14, finding 3: production wrote patient details and live links to logs."""
+    production = {
+        "DJANGO_ENV": "production",
+        "SECRET_KEY": REAL_SECRET,
+        "ALLOWED_HOSTS": "clinic.example.org",
+    }
+    result = run_manage("check", **production)
+    assert result.returncode == 2 and "EMAIL_HOST" in result.stderr
+    allowed = run_manage("check", "--deploy", **production, EMAIL_BACKEND_ALLOW_CONSOLE="true")
+    assert allowed.returncode == 0, allowed.stderr
+    assert "survivorship.W001" in allowed.stdout + allowed.stderr
