@@ -360,6 +360,12 @@ def visit_remind_now(*, visit: FollowUpVisit):
 
     _require_open(visit)
     patient = visit.patient
+    if patient.reminder_consent_at is None:
+        # The worker would skip it; saying "on its way" would be untrue.
+        raise ValidationError(
+            f"Cannot send: no consent to reminders is on file for {patient.full_name}. "
+            "Record their consent on the patient's details first."
+        )
     reminder, created = Reminder.objects.get_or_create(
         dedupe_key=f"overdue:{visit.pk}:{timezone.localdate():%Y-%m-%d}",
         defaults={

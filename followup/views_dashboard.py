@@ -231,12 +231,17 @@ def item_contacted(request, pk):
 def item_remind(request, pk):
     visit = _visit_in_scope(request, pk)
     try:
-        _, created = services.visit_remind_now(visit=visit)
+        reminder, created = services.visit_remind_now(visit=visit)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return _back(request)
     if created:
-        messages.success(request, f"A reminder to {visit.patient.full_name} is on its way.")
+        channel = "text message" if reminder.channel == "sms" else "email"
+        messages.success(
+            request,
+            f"A reminder by {channel} to {visit.patient.full_name} is queued to go out now. "
+            "Its outcome shows on their patient page.",
+        )
     else:
         messages.info(request, "A reminder for this item was already sent today.")
     return _back(request)

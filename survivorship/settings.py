@@ -282,9 +282,9 @@ EMAIL_FILE_PATH = VAR_DIR / "mail"
 # The public address of the app, for links in messages (they lead to pages behind login).
 # In development it follows PORT (as `make run` serves there); production must name it,
 # or every link in a background email would lead to a dead address.
-SITE_URL = (
-    env_str("SITE_URL") or f"http://127.0.0.1:{env_int('PORT', 8000, minimum=1)}"
-).rstrip("/")
+SITE_URL = (env_str("SITE_URL") or f"http://127.0.0.1:{env_int('PORT', 8000, minimum=1)}").rstrip(
+    "/"
+)
 if PRODUCTION and not env_str("SITE_URL"):
     raise ConfigError("SITE_URL must be set to the app's public address (https://...).")
 REMINDER_OFFSETS_DAYS = [

@@ -197,12 +197,33 @@ def test_it_marks_an_item_contacted_with_a_note(client, nurse, clinic):
 
 
 def test_it_sends_a_reminder_now_through_the_outbox_once_a_day(client, nurse, clinic):
+    Patient.objects.filter(pk=clinic["ann"].pk).update(reminder_consent_at=timezone.now())
     visit = clinic["ann_plan"].visits.get(label="Mammogram")
     client.force_login(nurse)
     client.post(f"/dashboard/items/{visit.pk}/remind/")
     client.post(f"/dashboard/items/{visit.pk}/remind/")
     reminder = Reminder.objects.get(visit=visit)
     assert reminder.kind == "overdue" and reminder.send_at <= timezone.now()
+
+
+def test_send_reminder_now_says_it_cannot_send_without_consent_on_file(client, nurse, clinic):
+    Patient.objects.filter(pk=clinic["ann"].pk).update(reminder_consent_at=None)
+    visit = clinic["ann_plan"].visits.get(label="Mammogram")
+    client.force_login(nurse)
+    response = client.post(f"/dashboard/items/{visit.pk}/remind/", follow=True)
+    text = response.content.decode()
+    assert "on its way" not in text and "queued" not in text
+    assert "Cannot send: no consent to reminders is on file for Ann Able" in text
+    assert not Reminder.objects.filter(visit=visit).exists()
+
+
+def test_send_reminder_now_says_it_is_queued_when_consent_is_on_file(client, nurse, clinic):
+    Patient.objects.filter(pk=clinic["ann"].pk).update(reminder_consent_at=timezone.now())
+    visit = clinic["ann_plan"].visits.get(label="Mammogram")
+    client.force_login(nurse)
+    response = client.post(f"/dashboard/items/{visit.pk}/remind/", follow=True)
+    assert "to Ann Able is queued to go out now" in response.content.decode()
+    assert Reminder.objects.filter(visit=visit).count() == 1
 
 
 def test_it_lets_administrators_reassign_a_patient_to_another_nurse(

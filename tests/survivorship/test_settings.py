@@ -150,9 +150,7 @@ def test_it_refuses_to_relax_two_factor_sign_in_in_production():
 
 def test_links_in_background_emails_follow_the_port_the_app_is_served_on():
     code = "from django.conf import settings; print(settings.SITE_URL)"
-    assert run_manage("shell", "-c", code, PORT="8810").stdout.strip() == (
-        "http://127.0.0.1:8810"
-    )
+    assert run_manage("shell", "-c", code, PORT="8810").stdout.strip() == ("http://127.0.0.1:8810")
     named = run_manage("shell", "-c", code, PORT="8810", SITE_URL="https://c.example.org/")
     assert named.stdout.strip() == "https://c.example.org"
 
