@@ -334,9 +334,21 @@ def reminder_preferences_update(*, patient, data: dict) -> ReminderPreference:
     patient.preferred_channel = data["preferred_channel"]
     if data["consent"] and patient.reminder_consent_at is None:
         patient.reminder_consent_at = timezone.now()
+        patient.reminder_consent_method = "portal"
     elif not data["consent"]:
         patient.reminder_consent_at = None
-    patient.save(update_fields=["preferred_channel", "reminder_consent_at", "updated_at"])
+        patient.reminder_consent_method = ""
+    # Consent follows the channel the patient chose here, with them.
+    patient.reminder_consent_channel = data["preferred_channel"] if data["consent"] else ""
+    patient.save(
+        update_fields=[
+            "preferred_channel",
+            "reminder_consent_at",
+            "reminder_consent_channel",
+            "reminder_consent_method",
+            "updated_at",
+        ]
+    )
     return preference
 
 
@@ -364,7 +376,7 @@ def visit_remind_now(*, visit: FollowUpVisit):
         # The worker would skip it; saying "on its way" would be untrue.
         raise ValidationError(
             f"Cannot send: no consent to reminders is on file for {patient.full_name}. "
-            "Record their consent on the patient's details first."
+            "Record their consent on the patient's details (Edit) first."
         )
     reminder, created = Reminder.objects.get_or_create(
         dedupe_key=f"overdue:{visit.pk}:{timezone.localdate():%Y-%m-%d}",

@@ -225,3 +225,50 @@ def test_it_shows_a_patient_without_a_primary_nurse_everywhere(client, nurse, he
     page = client.get(f"/nurse/patients/{helen.pk}/")
     assert page.status_code == 200 and "Primary nurse" in page.content.decode()
     assert client.get("/nurse/?scope=team").status_code == 200
+
+
+def test_it_records_consent_to_reminders_with_channel_date_and_how(client, nurse):
+    client.force_login(nurse)
+    form = client.get("/nurse/patients/new/").content.decode()
+    assert "Date consent to reminders was given" in form and "How consent was given" in form
+    consent = {
+        "reminder_consent_on": "2026-11-02",
+        "reminder_consent_channel": "email",
+        "reminder_consent_method": "in_person",
+    }
+    response = client.post(
+        "/nurse/patients/new/", {**NEW_PATIENT, **consent, "primary_nurse": nurse.pk}
+    )
+    assert response.status_code == 302
+    patient = Patient.objects.get(medical_record_number="MRN-2001")
+    assert timezone.localdate(patient.reminder_consent_at) == date(2026, 11, 2)
+    assert (patient.reminder_consent_channel, patient.reminder_consent_method) == (
+        "email",
+        "in_person",
+    )
+    page = client.get(response["Location"]).content.decode()
+    assert "Consent to reminders: Email, 2026-11-02, in person at the clinic" in page
+    # Editing keeps it (the date shows again); clearing the date withdraws it.
+    edit = client.get(f"/nurse/patients/{patient.pk}/edit/").content.decode()
+    assert 'value="2026-11-02"' in edit
+    data = {**NEW_PATIENT, "primary_nurse": nurse.pk}
+    client.post(f"/nurse/patients/{patient.pk}/edit/", data)
+    patient.refresh_from_db()
+    assert patient.reminder_consent_at is None and patient.reminder_consent_channel == ""
+    assert "No consent to reminders on file" in client.get(response["Location"]).content.decode()
+
+
+def test_it_explains_incomplete_or_mismatched_consent(client, nurse):
+    client.force_login(nurse)
+    no_date = client.post(
+        "/nurse/patients/new/", {**NEW_PATIENT, "reminder_consent_method": "phone"}
+    ).content.decode()
+    assert "Add the date the patient agreed to reminders" in no_date
+    incomplete = client.post(
+        "/nurse/patients/new/",
+        {**NEW_PATIENT, "reminder_consent_on": TOMORROW, "reminder_consent_channel": "sms"},
+    ).content.decode()
+    assert "Consent cannot be dated in the future." in incomplete
+    assert "but reminders are set to go by email" in incomplete
+    assert "Say how the patient gave consent." in incomplete
+    assert not Patient.objects.filter(medical_record_number="MRN-2001").exists()
