@@ -378,6 +378,20 @@ def visit_remind_now(*, visit: FollowUpVisit):
             f"Cannot send: no consent to reminders is on file for {patient.full_name}. "
             "Record their consent on the patient's details (Edit) first."
         )
+    # The same refusals the worker makes (followup.dispatch), said now instead of after.
+    refusal = (
+        not patient.active and "the patient record is inactive"
+        or patient.preferred_channel == "portal" and "they chose the portal only, no messages"
+        or patient.preferred_channel == "sms" and not patient.mobile_phone
+        and "no mobile number is on file"
+        or patient.preferred_channel == "email" and not patient.email
+        and "no email address is on file"
+    )  # fmt: skip
+    if refusal:
+        raise ValidationError(f"Cannot send a reminder to {patient.full_name}: {refusal}.")
+    now = timezone.now()
+    start, end = reminders.quiet_hours(patient)
+    send_at = reminders.next_allowed(now, reminders.zone_of(patient), start, end)
     reminder, created = Reminder.objects.get_or_create(
         dedupe_key=f"overdue:{visit.pk}:{timezone.localdate():%Y-%m-%d}",
         defaults={
@@ -385,9 +399,10 @@ def visit_remind_now(*, visit: FollowUpVisit):
             "channel": "sms" if patient.preferred_channel == "sms" else "email",
             "patient": patient,
             "visit": visit,
-            "send_at": timezone.now(),
+            # Within the patient's allowed hours: outside them it waits for the morning.
+            "send_at": send_at,
         },
     )
-    if created:
+    if created and send_at <= now:
         enqueue_soon([reminder.pk])
     return reminder, created
