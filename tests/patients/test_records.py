@@ -2,6 +2,8 @@
 
 from datetime import date, timedelta
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from patients.choices import DiseaseStatus
@@ -272,3 +274,34 @@ def test_it_explains_incomplete_or_mismatched_consent(client, nurse):
     assert "but reminders are set to go by email" in incomplete
     assert "Say how the patient gave consent." in incomplete
     assert not Patient.objects.filter(medical_record_number="MRN-2001").exists()
+
+
+def _reminder(patient, n, **fields):
+    from followup.models import Reminder
+
+    return Reminder.objects.create(
+        kind="overdue", channel="email", patient=patient, dedupe_key=f"test:{patient.pk}:{n}",
+        send_at=timezone.now() - timedelta(hours=n), **fields,
+    )  # fmt: skip
+
+
+def test_the_patient_page_shows_what_really_became_of_each_reminder(
+    client, nurse, helen, django_assert_num_queries
+):
+    client.force_login(nurse)
+    empty = client.get(f"/nurse/patients/{helen.pk}/").content.decode()
+    assert "No reminders yet." in empty
+    _reminder(helen, 1, status="skipped", skip_reason="no consent to reminders on file")
+    _reminder(helen, 2, status="sent", sent_at=timezone.now())
+    _reminder(helen, 3, status="failed", last_error="mailbox full")
+    page = client.get(f"/nurse/patients/{helen.pk}/").content.decode()
+    assert "Not sent</strong>: no consent to reminders on file" in page
+    assert "Not delivered</strong>: mailbox full" in page
+    assert ">Sent<" in page
+    # One query for the reminders, however many there are.
+    with CaptureQueriesContext(connection) as few:
+        client.get(f"/nurse/patients/{helen.pk}/")
+    for n in range(4, 12):
+        _reminder(helen, n, status="pending")
+    with django_assert_num_queries(len(few.captured_queries)):
+        client.get(f"/nurse/patients/{helen.pk}/")
