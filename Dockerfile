@@ -12,7 +12,8 @@ RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
 # collectstatic needs settings that load; these values exist only for this build step.
 RUN DJANGO_ENV=production SECRET_KEY=collectstatic-only-not-a-real-secret-key-0123456789abcdef \
-    ALLOWED_HOSTS=localhost python manage.py collectstatic --noinput \
+    ALLOWED_HOSTS=localhost SITE_URL=http://localhost EMAIL_BACKEND_ALLOW_CONSOLE=true \
+    python manage.py collectstatic --noinput \
     && useradd --create-home --uid 1000 survivorship \
     && mkdir -p /app/var && chown -R survivorship /app/var
 

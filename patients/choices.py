@@ -44,6 +44,15 @@ class ReminderChannel(models.TextChoices):
     PORTAL = "portal", "Portal only"
 
 
+class ConsentMethod(models.TextChoices):
+    """How a patient agreed to reminders: the record says who may vouch for it."""
+
+    IN_PERSON = "in_person", "In person at the clinic"
+    PHONE = "phone", "By phone"
+    WRITING = "in_writing", "In writing (signed form)"
+    PORTAL = "portal", "In the patient portal"
+
+
 class Modality(models.TextChoices):
     SURGERY = "surgery", "Surgery"
     CHEMOTHERAPY = "chemotherapy", "Chemotherapy"

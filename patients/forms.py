@@ -1,10 +1,17 @@
 import re
-from datetime import date
+from datetime import date, datetime, time
 
 from django import forms
 from django.contrib.auth.models import User
+from django.utils import timezone
 
-from patients.choices import LATERAL_CANCER_TYPES, CancerType, DiseaseStatus, RecurrenceType
+from patients.choices import (
+    LATERAL_CANCER_TYPES,
+    CancerType,
+    DiseaseStatus,
+    RecurrenceType,
+    ReminderChannel,
+)
 from patients.models import CancerDiagnosis, Patient, Treatment, timezone_choices
 from patients.selectors import SCOPES, SORTS
 from patients.services import PATIENT_FIELDS, RETURN
@@ -74,12 +81,23 @@ class PatientForm(forms.ModelForm):
         help_text="Nurses who may see this record. The primary nurse is always included.",
     )
 
+    reminder_consent_on = DateField(
+        label="Date consent to reminders was given",
+        required=False,
+        widget=DateInput(),
+        help_text="Leave empty if the patient has not agreed to reminders: none will be sent.",
+    )
+
     class Meta:
         model = Patient
-        # What the patient service writes, less consent (the patient gives that in the
-        # portal), plus the care team.
+        # What the patient service writes (consent's date comes from reminder_consent_on),
+        # plus the care team.
         fields = [f for f in PATIENT_FIELDS if f != "reminder_consent_at"] + ["care_team"]
         widgets = {"date_of_birth": DateInput()}
+        labels = {
+            "reminder_consent_channel": "Channel they agreed to",
+            "reminder_consent_method": "How consent was given",
+        }
         field_classes = {"date_of_birth": DateField}
         error_messages = {
             "medical_record_number": {
@@ -101,9 +119,17 @@ class PatientForm(forms.ModelForm):
             self.fields[
                 "primary_nurse"
             ].help_text = "Only an administrator can change the primary nurse."
+        consent_at = self.instance.reminder_consent_at if self.instance.pk else None
+        if consent_at is not None:
+            self.initial.setdefault("reminder_consent_on", timezone.localdate(consent_at))
+        # Consent fields after the contact details they are about.
+        consent = ["reminder_consent_on", "reminder_consent_channel", "reminder_consent_method"]
+        order = [name for name in self.fields if name not in consent]
+        at = order.index("preferred_channel") + 1
+        order[at:at] = consent
+        self.order_fields(order)
 
-    def clean(self):
-        cleaned = super().clean()
+    def _clean_care_team(self, cleaned):
         if self.instance.pk and not self.may_reassign:
             stored = Patient.objects.filter(pk=self.instance.pk).values_list(
                 "primary_nurse_id", flat=True
@@ -116,6 +142,43 @@ class PatientForm(forms.ModelForm):
                     "Only an administrator can remove someone from the care team. "
                     "Ask an administrator if someone should no longer see this record.",
                 )
+
+    def clean(self):
+        cleaned = super().clean()
+        self._clean_care_team(cleaned)
+        on = cleaned.get("reminder_consent_on")
+        channel = cleaned.get("reminder_consent_channel")
+        method = cleaned.get("reminder_consent_method")
+        preferred = cleaned.get("preferred_channel")
+        if on is None:
+            if "reminder_consent_on" not in self.errors and (channel or method):
+                self.add_error(
+                    "reminder_consent_on",
+                    "Add the date the patient agreed to reminders, or clear the channel and "
+                    "how it was given.",
+                )
+            cleaned["reminder_consent_at"] = None
+            cleaned["reminder_consent_channel"] = ""
+            cleaned["reminder_consent_method"] = ""
+            return cleaned
+        if on > timezone.localdate():
+            self.add_error("reminder_consent_on", "Consent cannot be dated in the future.")
+        if not channel:
+            self.add_error("reminder_consent_channel", "Choose the channel they agreed to.")
+        elif preferred and channel != preferred and preferred != ReminderChannel.PORTAL:
+            self.add_error(
+                "reminder_consent_channel",
+                f"They agreed to {ReminderChannel(channel).label.lower()}, but reminders are "
+                f"set to go by {ReminderChannel(preferred).label.lower()}. Change one so they "
+                "match: reminders only go by a channel the patient agreed to.",
+            )
+        if not method:
+            self.add_error("reminder_consent_method", "Say how the patient gave consent.")
+        kept = self.instance.reminder_consent_at if self.instance.pk else None
+        if kept is not None and timezone.localdate(kept) == on:
+            cleaned["reminder_consent_at"] = kept  # unchanged: keep the exact time
+        else:
+            cleaned["reminder_consent_at"] = timezone.make_aware(datetime.combine(on, time(12, 0)))
         return cleaned
 
 

@@ -15,6 +15,7 @@ from patients.choices import (
     LANGUAGES,
     LATERAL_CANCER_TYPES,
     CancerType,
+    ConsentMethod,
     DiseaseStatus,
     Intent,
     Laterality,
@@ -173,6 +174,12 @@ class Patient(models.Model):
         help_text="The portal account of this patient, once invited.",
     )
     reminder_consent_at = models.DateTimeField("consent to reminders given", null=True, blank=True)
+    reminder_consent_channel = models.CharField(
+        "channel consented to", max_length=10, choices=ReminderChannel.choices, blank=True
+    )
+    reminder_consent_method = models.CharField(
+        "how consent was given", max_length=12, choices=ConsentMethod.choices, blank=True
+    )
     active = models.BooleanField(default=True)
     contact_problem = models.CharField(
         max_length=300,

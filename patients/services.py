@@ -39,6 +39,8 @@ PATIENT_FIELDS = (
     "preferred_language",
     "primary_nurse",
     "reminder_consent_at",
+    "reminder_consent_channel",
+    "reminder_consent_method",
     "active",
 )
 

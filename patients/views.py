@@ -95,6 +95,7 @@ def patient_detail(request, pk):
         "plans": followup_selectors.patient_plans(patient=patient),
         "schedule": followup_selectors.patient_schedule(patient=patient, today=today),
         "trends": followup_selectors.symptom_trends(patient=patient),
+        "reminders": followup_selectors.patient_reminders(patient=patient),
     }
     context.update(selectors.patient_timeline(patient=patient))
     return render(request, "patients/patient_detail.html", context)

@@ -296,7 +296,13 @@ EMAIL_FILE_PATH = VAR_DIR / "mail"
 
 # --- Reminders ----------------------------------------------------------------------------
 # The public address of the app, for links in messages (they lead to pages behind login).
-SITE_URL = (env_str("SITE_URL") or "http://127.0.0.1:8000").rstrip("/")
+# In development it follows PORT (as `make run` serves there); production must name it,
+# or every link in a background email would lead to a dead address.
+SITE_URL = (env_str("SITE_URL") or f"http://127.0.0.1:{env_int('PORT', 8000, minimum=1)}").rstrip(
+    "/"
+)
+if PRODUCTION and not env_str("SITE_URL"):
+    raise ConfigError("SITE_URL must be set to the app's public address (https://...).")
 REMINDER_OFFSETS_DAYS = [
     int(days) for days in env_list("REMINDER_DAYS_BEFORE", ["7", "1"]) if days.isdigit()
 ] or [7, 1]

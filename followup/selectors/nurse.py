@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from followup.models import CarePlan, FollowUpVisit
+from followup.models import CarePlan, FollowUpVisit, Reminder
 from survivorship import audit
 
 DUE_SOON_DAYS = 30
@@ -60,6 +60,15 @@ def due_and_overdue(*, user, today=None, limit=10) -> dict:
 def patient_plans(*, patient):
     return patient.care_plans.select_related("diagnosis", "template", "owner").order_by(
         "-start_date"
+    )
+
+
+def patient_reminders(*, patient, limit=10):
+    """The latest messages to this patient and what really became of each."""
+    return list(
+        Reminder.objects.filter(patient=patient, recipient_user__isnull=True)
+        .select_related("visit")
+        .order_by("-send_at", "-pk")[:limit]
     )
 
 

@@ -335,9 +335,21 @@ def reminder_preferences_update(*, patient, data: dict) -> ReminderPreference:
     patient.preferred_channel = data["preferred_channel"]
     if data["consent"] and patient.reminder_consent_at is None:
         patient.reminder_consent_at = timezone.now()
+        patient.reminder_consent_method = "portal"
     elif not data["consent"]:
         patient.reminder_consent_at = None
-    patient.save(update_fields=["preferred_channel", "reminder_consent_at", "updated_at"])
+        patient.reminder_consent_method = ""
+    # Consent follows the channel the patient chose here, with them.
+    patient.reminder_consent_channel = data["preferred_channel"] if data["consent"] else ""
+    patient.save(
+        update_fields=[
+            "preferred_channel",
+            "reminder_consent_at",
+            "reminder_consent_channel",
+            "reminder_consent_method",
+            "updated_at",
+        ]
+    )
     return preference
 
 
@@ -361,6 +373,26 @@ def visit_remind_now(*, visit: FollowUpVisit):
 
     _require_open(visit)
     patient = visit.patient
+    if patient.reminder_consent_at is None:
+        # The worker would skip it; saying "on its way" would be untrue.
+        raise ValidationError(
+            f"Cannot send: no consent to reminders is on file for {patient.full_name}. "
+            "Record their consent on the patient's details (Edit) first."
+        )
+    # The same refusals the worker makes (followup.dispatch), said now instead of after.
+    refusal = (
+        not patient.active and "the patient record is inactive"
+        or patient.preferred_channel == "portal" and "they chose the portal only, no messages"
+        or patient.preferred_channel == "sms" and not patient.mobile_phone
+        and "no mobile number is on file"
+        or patient.preferred_channel == "email" and not patient.email
+        and "no email address is on file"
+    )  # fmt: skip
+    if refusal:
+        raise ValidationError(f"Cannot send a reminder to {patient.full_name}: {refusal}.")
+    now = timezone.now()
+    start, end = reminders.quiet_hours(patient)
+    send_at = reminders.next_allowed(now, reminders.zone_of(patient), start, end)
     reminder, created = Reminder.objects.get_or_create(
         dedupe_key=f"overdue:{visit.pk}:{timezone.localdate():%Y-%m-%d}",
         defaults={
@@ -368,9 +400,10 @@ def visit_remind_now(*, visit: FollowUpVisit):
             "channel": "sms" if patient.preferred_channel == "sms" else "email",
             "patient": patient,
             "visit": visit,
-            "send_at": timezone.now(),
+            # Within the patient's allowed hours: outside them it waits for the morning.
+            "send_at": send_at,
         },
     )
-    if created:
+    if created and send_at <= now:
         enqueue_soon([reminder.pk])
     return reminder, created

@@ -2,6 +2,7 @@
 
 import csv
 import re
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -16,6 +17,7 @@ from django.views.decorators.http import require_POST
 from followup.models import FollowUpVisit, ItemKind
 from followup.selectors import dashboard
 from followup.services import plans as services
+from followup.services.reminders import zone_of
 from patients import services as patient_services
 from patients.choices import CancerType
 from patients.forms import nurses
@@ -232,12 +234,30 @@ def item_contacted(request, pk):
 def item_remind(request, pk):
     visit = _visit_in_scope(request, pk)
     try:
-        _, created = services.visit_remind_now(visit=visit)
+        reminder, created = services.visit_remind_now(visit=visit)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return _back(request)
     if created:
-        messages.success(request, f"A reminder to {visit.patient.full_name} is on its way.")
+        channel = "text message" if reminder.channel == "sms" else "email"
+        if reminder.send_at <= timezone.now():
+            when = "to go out now"
+        else:
+            zone = zone_of(visit.patient)
+            local = reminder.send_at.astimezone(zone)
+            today = timezone.now().astimezone(zone).date()
+            day = {today: "", today + timedelta(days=1): " tomorrow"}.get(
+                local.date(), f" on {local:%Y-%m-%d}"
+            )
+            when = (
+                f"for {local:%H:%M}{day} their time ({visit.patient.time_zone}), "
+                "after their quiet hours"
+            )
+        messages.success(
+            request,
+            f"A reminder by {channel} to {visit.patient.full_name} is queued {when}. "
+            "Whether it was sent shows on their patient page.",
+        )
     else:
         messages.info(request, "A reminder for this item was already sent today.")
     return _back(request)

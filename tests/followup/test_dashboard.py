@@ -2,7 +2,7 @@
 
 import csv
 import io
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 from django.utils import timezone
@@ -198,12 +198,68 @@ def test_it_marks_an_item_contacted_with_a_note(client, nurse, clinic):
 
 
 def test_it_sends_a_reminder_now_through_the_outbox_once_a_day(client, nurse, clinic):
+    Patient.objects.filter(pk=clinic["ann"].pk).update(
+        reminder_consent_at=timezone.now(), time_zone=_zone_where_it_is(12)
+    )
     visit = clinic["ann_plan"].visits.get(label="Mammogram")
     client.force_login(nurse)
     client.post(f"/dashboard/items/{visit.pk}/remind/")
     client.post(f"/dashboard/items/{visit.pk}/remind/")
     reminder = Reminder.objects.get(visit=visit)
     assert reminder.kind == "overdue" and reminder.send_at <= timezone.now()
+
+
+def test_send_reminder_now_says_it_cannot_send_without_consent_on_file(client, nurse, clinic):
+    Patient.objects.filter(pk=clinic["ann"].pk).update(reminder_consent_at=None)
+    visit = clinic["ann_plan"].visits.get(label="Mammogram")
+    client.force_login(nurse)
+    response = client.post(f"/dashboard/items/{visit.pk}/remind/", follow=True)
+    text = response.content.decode()
+    assert "on its way" not in text and "queued" not in text
+    assert "Cannot send: no consent to reminders is on file for Ann Able" in text
+    assert not Reminder.objects.filter(visit=visit).exists()
+
+
+def _zone_where_it_is(hour: int) -> str:
+    """A fixed-offset zone in which the clock now shows ``hour`` (Etc/ signs are inverted)."""
+    offset = (hour - timezone.now().astimezone(UTC).hour + 12) % 24 - 12
+    return f"Etc/GMT{-offset:+d}"
+
+
+def test_send_reminder_now_says_it_is_queued_when_consent_is_on_file(client, nurse, clinic):
+    Patient.objects.filter(pk=clinic["ann"].pk).update(
+        reminder_consent_at=timezone.now(), time_zone=_zone_where_it_is(12)
+    )
+    visit = clinic["ann_plan"].visits.get(label="Mammogram")
+    client.force_login(nurse)
+    response = client.post(f"/dashboard/items/{visit.pk}/remind/", follow=True)
+    assert "to Ann Able is queued to go out now" in response.content.decode()
+    assert Reminder.objects.filter(visit=visit).count() == 1
+
+
+def test_send_reminder_now_during_quiet_hours_says_when_it_will_go(client, nurse, clinic):
+    zone = _zone_where_it_is(3)  # 03:xx for Ann: before her 08:00 start
+    Patient.objects.filter(pk=clinic["ann"].pk).update(
+        reminder_consent_at=timezone.now(), time_zone=zone
+    )
+    visit = clinic["ann_plan"].visits.get(label="Mammogram")
+    client.force_login(nurse)
+    text = client.post(f"/dashboard/items/{visit.pk}/remind/", follow=True).content.decode()
+    assert f"to Ann Able is queued for 08:00 their time ({zone})" in text
+    assert "go out now" not in text
+    reminder = Reminder.objects.get(visit=visit)
+    assert reminder.send_at > timezone.now() and reminder.status == "pending"
+
+
+def test_send_reminder_now_refuses_what_the_worker_would_skip(client, nurse, clinic):
+    Patient.objects.filter(pk=clinic["ann"].pk).update(
+        reminder_consent_at=timezone.now(), preferred_channel="portal"
+    )
+    visit = clinic["ann_plan"].visits.get(label="Mammogram")
+    client.force_login(nurse)
+    text = client.post(f"/dashboard/items/{visit.pk}/remind/", follow=True).content.decode()
+    assert "Cannot send a reminder to Ann Able: they chose the portal only" in text
+    assert not Reminder.objects.filter(visit=visit).exists()
 
 
 def test_it_lets_administrators_reassign_a_patient_to_another_nurse(

@@ -385,3 +385,10 @@ def test_it_refreshes_the_plan_counts_after_an_inline_change(client, nurse, plan
     counts = client.get(f"/nurse/plans/{plan.pk}/?fragment=counts", HTTP_HX_REQUEST="true")
     html = counts.content.decode()
     assert html.lstrip().startswith('<p id="plan-counts"') and "1 completed" in html
+
+
+def test_the_print_view_has_one_level_one_heading(client, nurse, plan):
+    client.force_login(nurse)
+    page = client.get(f"/nurse/plans/{plan.pk}/print/").content.decode()
+    assert page.count("<h1") == 1
+    assert f"Care plan for {plan.patient.full_name}</h1>" in page

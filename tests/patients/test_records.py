@@ -2,6 +2,8 @@
 
 from datetime import date, timedelta
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from patients.choices import DiseaseStatus
@@ -271,3 +273,81 @@ def test_a_nurse_may_add_a_member_to_the_care_team_and_it_is_logged(client, nurs
     assert AccessLog.objects.filter(
         action="team-add", patient_id=helen.pk, object_id=str(nurse2.pk)
     ).exists()
+
+
+def test_it_records_consent_to_reminders_with_channel_date_and_how(client, nurse):
+    client.force_login(nurse)
+    form = client.get("/nurse/patients/new/").content.decode()
+    assert "Date consent to reminders was given" in form and "How consent was given" in form
+    consent = {
+        "reminder_consent_on": "2026-11-02",
+        "reminder_consent_channel": "email",
+        "reminder_consent_method": "in_person",
+    }
+    response = client.post(
+        "/nurse/patients/new/", {**NEW_PATIENT, **consent, "primary_nurse": nurse.pk}
+    )
+    assert response.status_code == 302
+    patient = Patient.objects.get(medical_record_number="MRN-2001")
+    assert timezone.localdate(patient.reminder_consent_at) == date(2026, 11, 2)
+    assert (patient.reminder_consent_channel, patient.reminder_consent_method) == (
+        "email",
+        "in_person",
+    )
+    page = client.get(response["Location"]).content.decode()
+    assert "Consent to reminders: Email, 2026-11-02, in person at the clinic" in page
+    # Editing keeps it (the date shows again); clearing the date withdraws it.
+    edit = client.get(f"/nurse/patients/{patient.pk}/edit/").content.decode()
+    assert 'value="2026-11-02"' in edit
+    data = {**NEW_PATIENT, "primary_nurse": nurse.pk}
+    client.post(f"/nurse/patients/{patient.pk}/edit/", data)
+    patient.refresh_from_db()
+    assert patient.reminder_consent_at is None and patient.reminder_consent_channel == ""
+    assert "No consent to reminders on file" in client.get(response["Location"]).content.decode()
+
+
+def test_it_explains_incomplete_or_mismatched_consent(client, nurse):
+    client.force_login(nurse)
+    no_date = client.post(
+        "/nurse/patients/new/", {**NEW_PATIENT, "reminder_consent_method": "phone"}
+    ).content.decode()
+    assert "Add the date the patient agreed to reminders" in no_date
+    incomplete = client.post(
+        "/nurse/patients/new/",
+        {**NEW_PATIENT, "reminder_consent_on": TOMORROW, "reminder_consent_channel": "sms"},
+    ).content.decode()
+    assert "Consent cannot be dated in the future." in incomplete
+    assert "but reminders are set to go by email" in incomplete
+    assert "Say how the patient gave consent." in incomplete
+    assert not Patient.objects.filter(medical_record_number="MRN-2001").exists()
+
+
+def _reminder(patient, n, **fields):
+    from followup.models import Reminder
+
+    return Reminder.objects.create(
+        kind="overdue", channel="email", patient=patient, dedupe_key=f"test:{patient.pk}:{n}",
+        send_at=timezone.now() - timedelta(hours=n), **fields,
+    )  # fmt: skip
+
+
+def test_the_patient_page_shows_what_really_became_of_each_reminder(
+    client, nurse, helen, django_assert_num_queries
+):
+    client.force_login(nurse)
+    empty = client.get(f"/nurse/patients/{helen.pk}/").content.decode()
+    assert "No reminders yet." in empty
+    _reminder(helen, 1, status="skipped", skip_reason="no consent to reminders on file")
+    _reminder(helen, 2, status="sent", sent_at=timezone.now())
+    _reminder(helen, 3, status="failed", last_error="mailbox full")
+    page = client.get(f"/nurse/patients/{helen.pk}/").content.decode()
+    assert "Not sent</strong>: no consent to reminders on file" in page
+    assert "Not delivered</strong>: mailbox full" in page
+    assert ">Sent<" in page
+    # One query for the reminders, however many there are.
+    with CaptureQueriesContext(connection) as few:
+        client.get(f"/nurse/patients/{helen.pk}/")
+    for n in range(4, 12):
+        _reminder(helen, n, status="pending")
+    with django_assert_num_queries(len(few.captured_queries)):
+        client.get(f"/nurse/patients/{helen.pk}/")

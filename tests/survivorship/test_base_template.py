@@ -1,6 +1,9 @@
 import re
+from datetime import timedelta
 
 from django.conf import settings
+from django.template import Context, Template
+from django.utils import timezone
 
 
 def test_it_gives_every_page_a_skip_link_landmarks_and_the_version(client, nurse):
@@ -28,3 +31,10 @@ def test_it_loads_only_vendored_assets(client, db):
 def test_it_has_no_inline_script(client, db):
     page = client.get("/accounts/login/").content.decode()
     assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", page)
+
+
+def test_a_moment_in_the_last_minute_reads_just_now_not_zero_minutes_ago():
+    template = Template("{{ moment|ago }}")
+    now = timezone.now()
+    assert template.render(Context({"moment": now})) == "just now"
+    assert template.render(Context({"moment": now - timedelta(minutes=5)})) == "5\xa0minutes ago"

@@ -48,5 +48,6 @@ def test_it_turns_on_hsts_and_secure_cookies_in_production():
         EMAIL_HOST="smtp.example.org",
         SECRET_KEY=REAL_SECRET,
         ALLOWED_HOSTS="clinic.example.org",
+        SITE_URL="https://clinic.example.org",
     )
     assert result.stdout.split() == ["31536000", "True", "True", "True", "True"]

@@ -26,6 +26,8 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
             "STAFF_2FA_REQUIRED",  # relaxed by settings_test for the rest of the suite
             "EMAIL_HOST",
             "EMAIL_BACKEND_ALLOW_CONSOLE",
+            "SITE_URL",
+            "PORT",
         }
     }
     environment.update(env)
@@ -49,6 +51,14 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
         ({"DJANGO_ENV": "prod"}, "DJANGO_ENV"),
         ({"DJANGO_ENV": "production", "ALLOWED_HOSTS": "clinic.example.org"}, "SECRET_KEY"),
         ({"DJANGO_ENV": "production", "SECRET_KEY": REAL_SECRET}, "ALLOWED_HOSTS"),
+        (
+            {
+                "DJANGO_ENV": "production",
+                "SECRET_KEY": REAL_SECRET,
+                "ALLOWED_HOSTS": "clinic.example.org",
+            },
+            "SITE_URL",
+        ),
     ],
 )
 def test_it_stops_start_up_with_one_line_naming_the_bad_variable(env, variable):
@@ -68,6 +78,7 @@ def test_it_passes_the_deployment_checklist_in_production():
         "WARNING",
         DJANGO_ENV="production",
         EMAIL_HOST="smtp.example.org",
+        SITE_URL="https://clinic.example.org",
         SECRET_KEY=REAL_SECRET,
         ALLOWED_HOSTS="clinic.example.org",
     )
@@ -132,6 +143,7 @@ def test_it_refuses_to_relax_two_factor_sign_in_in_production():
         "check",
         DJANGO_ENV="production",
         EMAIL_HOST="smtp.example.org",
+        SITE_URL="https://clinic.example.org",
         SECRET_KEY=REAL_SECRET,
         ALLOWED_HOSTS="clinic.example.org",
         STAFF_2FA_REQUIRED="false",
@@ -146,9 +158,35 @@ def test_it_refuses_to_start_in_production_without_an_outgoing_mail_server():
         "DJANGO_ENV": "production",
         "SECRET_KEY": REAL_SECRET,
         "ALLOWED_HOSTS": "clinic.example.org",
+        "SITE_URL": "https://clinic.example.org",
     }
     result = run_manage("check", **production)
     assert result.returncode == 2 and "EMAIL_HOST" in result.stderr
     allowed = run_manage("check", "--deploy", **production, EMAIL_BACKEND_ALLOW_CONSOLE="true")
     assert allowed.returncode == 0, allowed.stderr
     assert "survivorship.W001" in allowed.stdout + allowed.stderr
+
+
+def test_links_in_background_emails_follow_the_port_the_app_is_served_on():
+    code = "from django.conf import settings; print(settings.SITE_URL)"
+    assert run_manage("shell", "-c", code, PORT="8810").stdout.strip() == ("http://127.0.0.1:8810")
+    named = run_manage("shell", "-c", code, PORT="8810", SITE_URL="https://c.example.org/")
+    assert named.stdout.strip() == "https://c.example.org"
+
+
+def test_make_run_passes_a_site_url_that_follows_port():
+    result = subprocess.run(  # noqa: S603
+        [  # noqa: S607
+            "make",
+            "--no-print-directory",
+            "--eval=show-site-url: ; @echo $(SITE_URL)",
+            "show-site-url",
+            "PORT=8810",
+        ],
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.stdout.strip() == "http://127.0.0.1:8810", result.stderr
