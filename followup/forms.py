@@ -263,26 +263,45 @@ class SymptomReportForm(forms.Form):
         empty_value=None,
     )
 
+    self_harm = forms.TypedChoiceField(
+        label="Have you had thoughts of hurting yourself, or that you would be better off dead?",
+        help_text="There is no wrong answer. If yes, we will show you who to call straight away.",
+        choices=[("no", "No"), ("yes", "Yes")],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+        required=False,
+        empty_value=False,
+    )
+
     def __init__(self, *args, signs, **kwargs):
         super().__init__(*args, **kwargs)
         self.signs = signs
         for sign in signs:
+            # Each detail field names its sign, so a screen reader tells them apart.
             self.fields[f"sign_{sign.code}"] = forms.BooleanField(label=sign.label, required=False)
             self.fields[f"severity_{sign.code}"] = forms.ChoiceField(
                 label="How bad is it?",
                 choices=[("", "Choose…"), *Severity.choices],
                 required=False,
+                widget=forms.Select(attrs={"aria-label": f"How bad is it: {sign.label}"}),
             )
             self.fields[f"days_{sign.code}"] = forms.IntegerField(
-                label="For how many days?", min_value=0, max_value=MAX_DAYS, required=False
+                label="For how many days?",
+                min_value=0,
+                max_value=MAX_DAYS,
+                required=False,
+                widget=forms.NumberInput(attrs={"aria-label": f"For how many days: {sign.label}"}),
             )
             self.fields[f"since_{sign.code}"] = DateField(
-                label="Or since which date?", required=False, widget=DateInput()
+                label="Or since which date?",
+                required=False,
+                widget=DateInput(attrs={"aria-label": f"Or since which date: {sign.label}"}),
             )
             self.fields[f"trend_{sign.code}"] = forms.ChoiceField(
                 label="Compared with last time",
                 choices=[("", "Choose…"), *Trend.choices],
                 required=False,
+                widget=forms.Select(attrs={"aria-label": f"Compared with last time: {sign.label}"}),
             )
 
     def sign_rows(self):

@@ -5,6 +5,7 @@ All writes go through these functions; views only parse input and render.
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 from datetime import date
 
@@ -18,6 +19,7 @@ from followup.models import (
     CarePlan,
     CheckIn,
     CheckInStatus,
+    KnownBaseline,
     PlanStatus,
     ReportedSign,
     ReportStatus,
@@ -67,6 +69,76 @@ def _history(patient, before=None) -> list[triage.PastReport]:
     return history
 
 
+def _treatments(patient) -> list:
+    from patients.models import Treatment
+
+    rows = Treatment.objects.filter(diagnosis__patient=patient).values_list(
+        "modality", "started_on", "ended_on"
+    )
+    return [triage.Treatment(modality, start, end) for modality, start, end in rows]
+
+
+def _context(patient, *, other_text: str, self_harm: bool) -> dict:
+    """What triage needs beyond the report: treatments, known baselines, free text.
+
+    Passed only as far as followup/triage.py accepts it (the engine lands separately).
+    """
+    accepted = inspect.signature(triage.triage).parameters
+    context = {}
+    if "treatments" in accepted:
+        context["treatments"] = _treatments(patient)
+    if "baselines" in accepted:
+        context["baselines"] = [
+            triage.Baseline(code, severity)
+            for code, severity in KnownBaseline.objects.filter(
+                patient=patient, ended_at__isnull=True
+            ).values_list("code", "severity")
+        ]
+    if "other_text" in accepted:
+        context["other_text"] = other_text
+    if "self_harm" in accepted:
+        context["self_harm"] = self_harm
+    if "fever_window_days" in accepted:
+        context["fever_window_days"] = settings.TRIAGE_FEVER_WINDOW_DAYS
+    return context
+
+
+@transaction.atomic
+def baseline_set(
+    *, patient, by, code: str, label: str, severity: str, note: str = "", review_on=None
+) -> KnownBaseline:
+    """Mark a sign as known for this patient; only a nurse on the patient's care team may."""
+    from survivorship.roles import Role, has_role
+
+    on_team = patient.primary_nurse_id == by.pk or patient.care_team.filter(pk=by.pk).exists()
+    if not (has_role(by, Role.NURSE) and on_team):
+        raise PermissionError("only a nurse on the patient's care team can set a baseline")
+    now = timezone.now()
+    # One by one, not .update(): the history records each change.
+    for old in KnownBaseline.objects.filter(patient=patient, code=code, ended_at__isnull=True):
+        old.ended_at = now
+        old.save(update_fields=["ended_at"])
+    return KnownBaseline.objects.create(
+        patient=patient,
+        code=code,
+        label=label[:200],
+        severity=severity,
+        note=note,
+        review_on=review_on,
+        set_by=by,
+        created_at=now,
+    )
+
+
+@transaction.atomic
+def baseline_end(*, baseline: KnownBaseline, by) -> KnownBaseline:
+    """The sign is no longer known-and-expected: it alerts again like any other."""
+    if baseline.ended_at is None:
+        baseline.ended_at = timezone.now()
+        baseline.save(update_fields=["ended_at"])
+    return baseline
+
+
 @dataclass(frozen=True)
 class Submitted:
     report: SymptomReport
@@ -82,6 +154,7 @@ def report_submit(
     worry: int | None = None,
     distress: int | None = None,
     nothing_new: bool = False,
+    self_harm: bool = False,
     checkin: CheckIn | None = None,
 ) -> Submitted:
     """File a report, triage it against the patient's own history, alert if urgent.
@@ -103,6 +176,7 @@ def report_submit(
         history=_history(patient),
         today=today,
         labels=labels,
+        **_context(patient, other_text=other_text, self_harm=self_harm),
     )
     plan = (
         CarePlan.objects.filter(patient=patient, status=PlanStatus.ACTIVE).order_by("-pk").first()
@@ -118,6 +192,7 @@ def report_submit(
                 other_text=other_text,
                 worry=worry,
                 distress=distress,
+                self_harm=self_harm,
                 triage_level=decision.level,
                 triage_rule=decision.rule,
                 triage_reason=decision.reason[:500],

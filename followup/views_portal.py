@@ -172,6 +172,7 @@ def _report_form(request, patient, *, checkin=None):
                     other_text=data["other_text"],
                     worry=data["worry"],
                     distress=data["distress"],
+                    self_harm=data["self_harm"],
                     checkin=checkin,
                 )
                 return redirect("portal:report_done", pk=submitted.report.pk)
@@ -221,7 +222,7 @@ def checkin_answer(request, pk):
 def report_done(request, pk):
     from django.conf import settings
 
-    from followup import triage
+    from followup import clinic_hours, triage
     from followup.models import SymptomReport
 
     patient = _own_patient(request)
@@ -236,6 +237,14 @@ def report_done(request, pk):
             "report": report,
             "next_step": triage.explain_level(report.triage_level).format(
                 phone=settings.CLINIC_PHONE
+            ),
+            "after_hours": report.triage_level == "urgent"
+            and not clinic_hours.is_open(
+                report.submitted_at,
+                hours=settings.CLINIC_HOURS,
+                days=settings.CLINIC_DAYS,
+                holidays=settings.CLINIC_HOLIDAYS,
+                zone=settings.CLINIC_TIME_ZONE,
             ),
         },
     )
