@@ -8,63 +8,146 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('followup', '0010_dashboard_indexes'),
-        ('patients', '0003_contact_problem'),
+        ("followup", "0010_dashboard_indexes"),
+        ("patients", "0003_contact_problem"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='symptomreport',
-            name='self_harm',
+            model_name="symptomreport",
+            name="self_harm",
             field=models.BooleanField(default=False),
         ),
         migrations.CreateModel(
-            name='HistoricalKnownBaseline',
+            name="HistoricalKnownBaseline",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('code', models.CharField(max_length=60, verbose_name='sign')),
-                ('label', models.CharField(max_length=200)),
-                ('severity', models.CharField(choices=[('mild', "Mild: I notice it but it doesn't stop me"), ('moderate', 'Moderate: it gets in the way of things'), ('severe', 'Severe: it stops me doing things')], max_length=8)),
-                ('note', models.TextField(blank=True, max_length=2000)),
-                ('review_on', models.DateField(blank=True, null=True, verbose_name='review by')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('ended_at', models.DateTimeField(blank=True, null=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('patient', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='patients.patient')),
-                ('set_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=60, verbose_name="sign")),
+                ("label", models.CharField(max_length=200)),
+                (
+                    "severity",
+                    models.CharField(
+                        choices=[
+                            ("mild", "Mild: I notice it but it doesn't stop me"),
+                            ("moderate", "Moderate: it gets in the way of things"),
+                            ("severe", "Severe: it stops me doing things"),
+                        ],
+                        max_length=8,
+                    ),
+                ),
+                ("note", models.TextField(blank=True, max_length=2000)),
+                ("review_on", models.DateField(blank=True, null=True, verbose_name="review by")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("ended_at", models.DateTimeField(blank=True, null=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="patients.patient",
+                    ),
+                ),
+                (
+                    "set_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical known baseline',
-                'verbose_name_plural': 'historical known baselines',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical known baseline",
+                "verbose_name_plural": "historical known baselines",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='KnownBaseline',
+            name="KnownBaseline",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=60, verbose_name='sign')),
-                ('label', models.CharField(max_length=200)),
-                ('severity', models.CharField(choices=[('mild', "Mild: I notice it but it doesn't stop me"), ('moderate', 'Moderate: it gets in the way of things'), ('severe', 'Severe: it stops me doing things')], max_length=8)),
-                ('note', models.TextField(blank=True, max_length=2000)),
-                ('review_on', models.DateField(blank=True, null=True, verbose_name='review by')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('ended_at', models.DateTimeField(blank=True, null=True)),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='known_baselines', to='patients.patient')),
-                ('set_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=60, verbose_name="sign")),
+                ("label", models.CharField(max_length=200)),
+                (
+                    "severity",
+                    models.CharField(
+                        choices=[
+                            ("mild", "Mild: I notice it but it doesn't stop me"),
+                            ("moderate", "Moderate: it gets in the way of things"),
+                            ("severe", "Severe: it stops me doing things"),
+                        ],
+                        max_length=8,
+                    ),
+                ),
+                ("note", models.TextField(blank=True, max_length=2000)),
+                ("review_on", models.DateField(blank=True, null=True, verbose_name="review by")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("ended_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="known_baselines",
+                        to="patients.patient",
+                    ),
+                ),
+                (
+                    "set_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['patient', 'label'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('ended_at__isnull', True)), fields=('patient', 'code'), name='one_active_baseline_per_sign')],
+                "ordering": ["patient", "label"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("ended_at__isnull", True)),
+                        fields=("patient", "code"),
+                        name="one_active_baseline_per_sign",
+                    )
+                ],
             },
         ),
     ]
