@@ -380,3 +380,31 @@ class ReportResolveForm(forms.Form):
             "label": self.cleaned_data["visit_label"],
             "due_date": self.cleaned_data["visit_due"],
         }
+
+
+class BaselineForm(forms.Form):
+    """A nurse marks one of the patient's signs as known, at its usual severity."""
+
+    sign = forms.ChoiceField(label="Sign")
+    severity = forms.ChoiceField(label="Usual severity", choices=Severity.choices)
+    note = forms.CharField(
+        label="Note for the team",
+        required=False,
+        max_length=MAX_TEXT,
+        widget=forms.Textarea(attrs={"rows": 2, "maxlength": MAX_TEXT}),
+    )
+    review_on = DateField(label="Review by (optional)", required=False, widget=DateInput())
+
+    def __init__(self, *args, signs, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.labels = {sign.code: sign.label for sign in signs}
+        self.fields["sign"].choices = [("", "Choose a sign…"), *self.labels.items()]
+
+    def clean_note(self):
+        return _no_control_characters(self.cleaned_data["note"], "The note").strip()
+
+    def clean_review_on(self):
+        review_on = self.cleaned_data.get("review_on")
+        if review_on is not None and review_on < timezone.localdate():
+            raise forms.ValidationError("The review date is in the past.")
+        return review_on

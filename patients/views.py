@@ -6,8 +6,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from followup import reporting
 from followup import selectors_nurse as followup_selectors
-from followup.models import CheckIn, SymptomReport
+from followup.forms import BaselineForm
+from followup.models import CheckIn, KnownBaseline, SymptomReport
 from followup.selectors import upcoming_visits
 from patients import selectors, services
 from patients.forms import (
@@ -95,6 +97,10 @@ def patient_detail(request, pk):
         "plans": followup_selectors.patient_plans(patient=patient),
         "schedule": followup_selectors.patient_schedule(patient=patient, today=today),
         "trends": followup_selectors.symptom_trends(patient=patient),
+        "baselines": KnownBaseline.objects.active()
+        .filter(patient=patient)
+        .select_related("set_by"),
+        "baseline_form": BaselineForm(signs=reporting.sign_choices(patient)),
     }
     context.update(selectors.patient_timeline(patient=patient))
     return render(request, "patients/patient_detail.html", context)

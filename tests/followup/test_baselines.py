@@ -100,3 +100,43 @@ def test_a_review_is_due_at_closing_on_the_second_working_day():
     assert clinic_hours.parse_days("fri-mon") == frozenset({4, 5, 6, 0})
     with pytest.raises(ValueError):
         clinic_hours.parse_days("funday")
+
+
+def test_a_nurse_marks_a_sign_as_known_on_the_patient_page(client, helen, nurse, plan):
+    client.force_login(nurse)
+    page = client.get(f"/nurse/patients/{helen.pk}/").content.decode()
+    assert "No known signs marked" in page
+    response = client.post(
+        f"/nurse/patients/{helen.pk}/baselines/",
+        {"sign": "pain", "severity": "moderate", "note": "Scar pain since surgery"},
+    )
+    assert response.status_code == 302
+    baseline = KnownBaseline.objects.get()
+    assert (baseline.code, baseline.severity, baseline.set_by) == ("pain", "moderate", nurse)
+    page = client.get(f"/nurse/patients/{helen.pk}/").content.decode()
+    assert "usually moderate" in page and "Scar pain since surgery" in page
+    client.post(f"/nurse/baselines/{baseline.pk}/end/")
+    assert not KnownBaseline.objects.active().exists()
+
+
+def test_a_bad_baseline_says_what_is_wrong_and_saves_nothing(client, helen, nurse, plan):
+    client.force_login(nurse)
+    response = client.post(
+        f"/nurse/patients/{helen.pk}/baselines/",
+        {"sign": "no-such-sign", "severity": "mild"},
+        follow=True,
+    )
+    assert "The baseline was not saved" in response.content.decode()
+    assert not KnownBaseline.objects.exists()
+
+
+def test_a_nurse_outside_the_team_gets_a_404_for_the_patient_and_the_baseline(
+    client, helen, nurse, nurse2, plan
+):
+    baseline = reporting.baseline_set(
+        patient=helen, by=nurse, code="pain", label="Pain", severity="mild"
+    )
+    client.force_login(nurse2)
+    assert client.post(f"/nurse/patients/{helen.pk}/baselines/", {}).status_code == 404
+    assert client.post(f"/nurse/baselines/{baseline.pk}/end/").status_code == 404
+    assert KnownBaseline.objects.active().count() == 1

@@ -50,6 +50,8 @@ EXPECTED = {
     "nurse:visit_add": {NURSE},
     "nurse:visit_row": {NURSE},
     "nurse:visit_action": {NURSE},
+    "nurse:baseline_set": {NURSE},
+    "nurse:baseline_end": {NURSE},
     "nurse:reports": {NURSE},
     "nurse:report": {NURSE},
     "nurse:report_ack": {NURSE},
