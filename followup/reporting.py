@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from followup import triage
+from followup import clinic_hours, triage
 from followup.content import GENERAL_WARNING_SIGNS
 from followup.models import (
     CarePlan,
@@ -69,38 +69,64 @@ def _history(patient, before=None) -> list[triage.PastReport]:
     return history
 
 
-def _treatments(patient) -> list:
+def _treatments(patient) -> list[tuple]:
     from patients.models import Treatment
 
-    rows = Treatment.objects.filter(diagnosis__patient=patient).values_list(
-        "modality", "started_on", "ended_on"
+    return list(
+        Treatment.objects.filter(diagnosis__patient=patient)
+        .order_by("started_on", "pk")
+        .values_list("modality", "started_on", "ended_on")
     )
-    return [triage.Treatment(modality, start, end) for modality, start, end in rows]
+
+
+def triage_context(patient, *, other_text: str, self_harm: bool) -> dict:
+    """What triage needs beyond the report, as plain data: treatments as
+    (modality, start, end), active known baselines as (code, severity), free text."""
+    return {
+        "treatments": _treatments(patient),
+        "baselines": list(
+            KnownBaseline.objects.filter(patient=patient, ended_at__isnull=True)
+            .order_by("code")
+            .values_list("code", "severity")
+        ),
+        "other_text": other_text,
+        "self_harm": self_harm,
+        "fever_window_days": settings.TRIAGE_FEVER_WINDOW_DAYS,
+    }
 
 
 def _context(patient, *, other_text: str, self_harm: bool) -> dict:
-    """What triage needs beyond the report: treatments, known baselines, free text.
-
-    Passed only as far as followup/triage.py accepts it (the engine lands separately).
-    """
+    """The context as triage() takes it, passed only as far as followup/triage.py
+    accepts it yet (the engine lands separately; then everything is passed)."""
     accepted = inspect.signature(triage.triage).parameters
-    context = {}
+    context = triage_context(patient, other_text=other_text, self_harm=self_harm)
     if "treatments" in accepted:
-        context["treatments"] = _treatments(patient)
+        context["treatments"] = [triage.Treatment(*row) for row in context["treatments"]]
     if "baselines" in accepted:
-        context["baselines"] = [
-            triage.Baseline(code, severity)
-            for code, severity in KnownBaseline.objects.filter(
-                patient=patient, ended_at__isnull=True
-            ).values_list("code", "severity")
-        ]
-    if "other_text" in accepted:
-        context["other_text"] = other_text
-    if "self_harm" in accepted:
-        context["self_harm"] = self_harm
-    if "fever_window_days" in accepted:
-        context["fever_window_days"] = settings.TRIAGE_FEVER_WINDOW_DAYS
-    return context
+        context["baselines"] = [triage.Baseline(*row) for row in context["baselines"]]
+    return {key: value for key, value in context.items() if key in accepted}
+
+
+def review_due_at(report):
+    """When a review-level report must have been looked at: 2 working days by default."""
+    return clinic_hours.review_due(
+        report.submitted_at,
+        working_days=settings.REVIEW_DUE_WORKING_DAYS,
+        hours=settings.CLINIC_HOURS,
+        days=settings.CLINIC_DAYS,
+        holidays=settings.CLINIC_HOLIDAYS,
+        zone=settings.CLINIC_TIME_ZONE,
+    )
+
+
+def clinic_is_open(moment) -> bool:
+    return clinic_hours.is_open(
+        moment,
+        hours=settings.CLINIC_HOURS,
+        days=settings.CLINIC_DAYS,
+        holidays=settings.CLINIC_HOLIDAYS,
+        zone=settings.CLINIC_TIME_ZONE,
+    )
 
 
 @transaction.atomic
@@ -250,6 +276,46 @@ def _alert_primary_nurse(report) -> None:
         "A patient in your caseload sent a symptom report that needs you today. "
         "Please open it, acknowledge it and call the patient.",
     )
+
+
+def escalate_missed_reviews(*, now=None) -> int:
+    """Review-level reports not resolved by their deadline go to the whole team and admins."""
+    from datetime import timedelta
+
+    from django.contrib.auth.models import User
+
+    from survivorship.roles import GROUP_NAMES, Role
+
+    now = now or timezone.now()
+    # No deadline can pass before this many calendar days; the exact one is checked below.
+    candidates = SymptomReport.objects.filter(
+        triage_level=TriageLevel.REVIEW,
+        status__in=[ReportStatus.OPEN, ReportStatus.ACKNOWLEDGED],
+        escalated_at__isnull=True,
+        submitted_at__lt=now - timedelta(days=settings.REVIEW_DUE_WORKING_DAYS),
+    ).select_related("patient", "patient__primary_nurse")
+    admins = list(User.objects.filter(groups__name=GROUP_NAMES[Role.ADMINISTRATOR], is_active=True))
+    count = 0
+    for report in candidates:
+        if review_due_at(report) > now:
+            continue
+        with transaction.atomic():
+            claimed = SymptomReport.objects.filter(pk=report.pk, escalated_at__isnull=True).update(
+                escalated_at=now
+            )
+            if not claimed:
+                continue
+            team = [report.patient.primary_nurse, *report.patient.care_team.all()]
+            _alert(
+                report,
+                {user.pk: user for user in [*team, *admins] if user is not None}.values(),
+                "review-late",
+                "Symptom report past its review deadline",
+                "A symptom report that needs review has passed its deadline of "
+                f"{settings.REVIEW_DUE_WORKING_DAYS} working days. Please look at it today.",
+            )
+            count += 1
+    return count
 
 
 def escalate_unacknowledged(*, now=None) -> int:

@@ -306,7 +306,12 @@ def reports_queue(request):
     return render(
         request,
         "followup/reports_queue.html",
-        {"page": page, "missed": selectors.missed_checkins(user=request.user), "query": ""},
+        {
+            "page": page,
+            "missed": selectors.missed_checkins(user=request.user),
+            "query": "",
+            "now": timezone.now(),
+        },
     )
 
 
