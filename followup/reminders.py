@@ -408,6 +408,35 @@ def nurse_alert(
     return reminder
 
 
+def on_call_alert(
+    *, to: str, channel: str, dedupe_key: str, subject: str, text: str, url: str = ""
+) -> Reminder:
+    """Tell the configured on-call contact (an address, not an account) something now.
+
+    No patient is attached: the message names nobody and links behind login.
+    """
+    reminder, created = Reminder.objects.get_or_create(
+        dedupe_key=f"oncall:{dedupe_key}:{channel}",
+        defaults={
+            "kind": ReminderKind.NURSE_ALERT,
+            "channel": channel,
+            "send_at": timezone.now(),
+            "context": {
+                "subject": subject,
+                "text": text,
+                "url": url,
+                "staff_to": to,
+                "given_name": "on-call team",
+            },
+        },
+    )
+    if created:
+        from followup.dispatch import enqueue_soon
+
+        enqueue_soon([reminder.pk])
+    return reminder
+
+
 def nurse_digests(*, today: date | None = None) -> int:
     """One digest per nurse with overdue or soon-due items; nothing when nothing to say."""
     from followup.selectors_nurse import due_and_overdue

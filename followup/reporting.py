@@ -26,7 +26,7 @@ from followup.models import (
     SymptomReport,
     TriageLevel,
 )
-from followup.reminders import nurse_alert
+from followup.reminders import nurse_alert, on_call_alert
 
 HISTORY_REPORTS = 5
 
@@ -243,6 +243,8 @@ def report_submit(
                 )
             if report.triage_level == TriageLevel.URGENT:
                 _alert_primary_nurse(report)
+                if not clinic_is_open(report.submitted_at):
+                    _alert_on_call(report)
     except IntegrityError:
         # The same key committed by a concurrent request: that one is the report.
         return Submitted(SymptomReport.objects.get(submission_key=submission_key), False)
@@ -276,6 +278,24 @@ def _alert_primary_nurse(report) -> None:
         "A patient in your caseload sent a symptom report that needs you today. "
         "Please open it, acknowledge it and call the patient.",
     )
+
+
+def _alert_on_call(report) -> None:
+    """Outside clinic hours an urgent report also goes to the on-call contact, if set."""
+    text = (
+        "An urgent symptom report arrived while the clinic is closed. "
+        "Please open it and call the patient."
+    )
+    for channel, to in (("email", settings.ON_CALL_EMAIL), ("sms", settings.ON_CALL_PHONE)):
+        if to:
+            on_call_alert(
+                to=to,
+                channel=channel,
+                dedupe_key=f"triage:{report.pk}",
+                subject="Urgent symptom report out of hours",
+                text=text,
+                url=_report_url(report),
+            )
 
 
 def escalate_missed_reviews(*, now=None) -> int:

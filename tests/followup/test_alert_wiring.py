@@ -123,3 +123,42 @@ def test_the_report_page_gives_reasons_in_words_and_the_phone_as_a_link(client, 
     assert report.triage_rule and report.triage_rule not in page  # no rule id
     assert report.triage_fired[0]["reason"] in page
     assert 'href="tel:+15550123"' in page and "Urgent" in page
+
+
+def _closed_today(settings):
+    settings.CLINIC_HOLIDAYS = [timezone.localdate(timezone.now()).isoformat()]
+    settings.CLINIC_TIME_ZONE = "UTC"
+
+
+def test_an_urgent_report_out_of_hours_alerts_the_on_call_contact_by_email_and_sms(
+    helen, nurse, plan, settings, mailoutbox
+):
+    from followup import dispatch
+
+    _closed_today(settings)
+    settings.ON_CALL_EMAIL = "oncall@clinic.example"
+    settings.ON_CALL_PHONE = "+15550199"
+    file(helen, [sign("pain", "severe")])
+    on_call = Reminder.objects.filter(dedupe_key__startswith="oncall:")
+    assert sorted(on_call.values_list("channel", flat=True)) == ["email", "sms"]
+    assert all(r.patient_id is None for r in on_call)  # names nobody
+    results = dispatch.send_batch(list(on_call.values_list("pk", flat=True)))
+    assert results["sent"] == 2, results
+    email = next(m for m in mailoutbox if m.to == ["oncall@clinic.example"])
+    assert email.subject == "Urgent symptom report out of hours"
+    assert "Helen" not in email.body and "/nurse/reports/" in email.body
+
+
+def test_no_on_call_alert_in_clinic_hours_or_when_none_is_configured(helen, nurse, plan, settings):
+    settings.ON_CALL_EMAIL = "oncall@clinic.example"
+    settings.CLINIC_HOURS, settings.CLINIC_DAYS, settings.CLINIC_HOLIDAYS = (
+        "00:00-23:59", "mon-sun", [],
+    )  # fmt: skip
+    file(helen, [sign("pain", "severe")], minutes_ago=0)
+    if reporting.clinic_is_open(timezone.now()):
+        assert not Reminder.objects.filter(dedupe_key__startswith="oncall:").exists()
+    Reminder.objects.all().delete()
+    _closed_today(settings)
+    settings.ON_CALL_EMAIL = settings.ON_CALL_PHONE = ""
+    file(helen, [sign("pain", "severe")])
+    assert not Reminder.objects.filter(dedupe_key__startswith="oncall:").exists()
