@@ -75,6 +75,18 @@ def test_a_nurse_marks_a_sign_as_known_and_the_same_report_stops_alerting(
     page.goto(f"{live_server.url}/nurse/reports/")
     assert "Known for this patient: " in page.get_by_test_id("queue-baselines").inner_text()
     _shot(page, "triage-3-queue-with-baseline")
+
+    # Ending it asks first; dismissing keeps it, accepting ends it.
+    page.goto(f"{live_server.url}/nurse/patients/{helen.pk}/")
+    end = page.get_by_role("button", name="No longer known")
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    end.click()
+    page.wait_for_timeout(300)
+    assert KnownBaseline.objects.active().filter(patient=helen).exists()
+    page.once("dialog", lambda dialog: dialog.accept())
+    end.click()
+    page.get_by_text("No known signs marked").wait_for()
+    assert not KnownBaseline.objects.active().filter(patient=helen).exists()
     assert not errors, errors
 
 
@@ -97,7 +109,7 @@ def test_a_patient_ticks_prostate_leg_weakness_and_is_told_to_call_now(live_serv
     login(page, live_server, "sam-reid", PASSWORD)
     page.wait_for_url(f"{live_server.url}/portal/")
     page.goto(f"{live_server.url}/portal/report/")
-    page.get_by_label("New weakness or numbness in your legs", exact=False).check()
+    page.get_by_role("checkbox", name="New weakness or numbness in your legs").check()
     page.get_by_label("How bad is it: New weakness", exact=False).select_option("mild")
     page.get_by_label("Compared with last time: New weakness", exact=False).select_option("new")
     _shot(page, "triage-4-patient-leg-weakness")
