@@ -127,7 +127,10 @@ def _why_not(reminder: Reminder, now: datetime) -> tuple[str, str] | None:
     if reminder.checkin is not None and reminder.checkin.status != CheckInStatus.OPEN:
         return "skipped", "the check-in was already answered"
     if reminder.context.get("staff_to"):
-        return None  # the on-call contact: configured by the clinic, always wanted
+        # The on-call contact (configured by the clinic) or a nurse's own SMS number.
+        if reminder.recipient_user is not None and not reminder.recipient_user.is_active:
+            return "skipped", "the staff member's account is inactive"
+        return None
     if reminder.recipient_user is not None:
         if not reminder.recipient_user.is_active or not reminder.recipient_user.email:
             return "skipped", "the staff member has no active account with an email address"

@@ -7,6 +7,7 @@ from followup.models import (
     CarePlanTemplate,
     CheckInFrequency,
     ItemKind,
+    NurseAlertPreference,
     Outcome,
     PlanStatus,
     Resolution,
@@ -408,3 +409,11 @@ class BaselineForm(forms.Form):
         if review_on is not None and review_on < timezone.localdate():
             raise forms.ValidationError("The review date is in the past.")
         return review_on
+
+
+class AlertPreferenceForm(forms.ModelForm):
+    """A nurse's own choice: urgent alerts by email, and also by SMS to this number."""
+
+    class Meta:
+        model = NurseAlertPreference
+        fields = ["sms_phone"]

@@ -2,7 +2,7 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -727,3 +727,24 @@ class OverdueSnapshot(models.Model):
 
     def __str__(self):
         return f"{self.total} overdue on {self.taken_on:%Y-%m-%d}"
+
+
+class NurseAlertPreference(models.Model):
+    """How a nurse wants urgent alerts: always by email; also by SMS when she gave a number."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="alert_preference"
+    )
+    sms_phone = models.CharField(
+        "mobile number for SMS alerts",
+        max_length=16,
+        blank=True,
+        validators=[
+            RegexValidator(r"^\+[1-9][0-9]{6,14}$", "Use the international form: +14155550123.")
+        ],
+        help_text="International form: +14155550123. Leave empty for email only.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"alerts for {self.user}: {'email and SMS' if self.sms_phone else 'email'}"

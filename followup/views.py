@@ -416,3 +416,26 @@ def baseline_end(request, pk):
     reporting.baseline_end(baseline=baseline, by=request.user)
     messages.success(request, f"{baseline.label} is no longer marked as known: it alerts again.")
     return redirect(reverse("nurse:patient", args=[baseline.patient_id]) + "#baselines-heading")
+
+
+# --- The nurse's own alert preference -----------------------------------------------------
+
+
+@role_required(Role.NURSE)
+def alert_preferences(request):
+    from followup import reminders
+    from followup.forms import AlertPreferenceForm
+    from followup.models import NurseAlertPreference
+
+    current = NurseAlertPreference.objects.filter(user=request.user).first()
+    form = AlertPreferenceForm(request.POST or None, instance=current)
+    if request.method == "POST" and form.is_valid():
+        reminders.alert_preference_set(user=request.user, sms_phone=form.cleaned_data["sms_phone"])
+        messages.success(
+            request,
+            "Saved: urgent alerts come by email and SMS."
+            if form.cleaned_data["sms_phone"]
+            else "Saved: urgent alerts come by email only.",
+        )
+        return redirect("nurse:alert_preferences")
+    return render(request, "followup/alert_preferences.html", {"form": form})

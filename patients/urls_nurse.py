@@ -30,6 +30,7 @@ urlpatterns = [
     path("patients/<int:pk>/baselines/", followup_views.baseline_set, name="baseline_set"),
     path("baselines/<int:pk>/end/", followup_views.baseline_end, name="baseline_end"),
     path("reports/", followup_views.reports_queue, name="reports"),
+    path("alerts/", followup_views.alert_preferences, name="alert_preferences"),
     path("reports/<int:pk>/", followup_views.report_detail, name="report"),
     path("reports/<int:pk>/acknowledge/", followup_views.report_acknowledge, name="report_ack"),
     path("reports/<int:pk>/resolve/", followup_views.report_resolve, name="report_resolve"),

@@ -162,3 +162,28 @@ def test_no_on_call_alert_in_clinic_hours_or_when_none_is_configured(helen, nurs
     settings.ON_CALL_EMAIL = settings.ON_CALL_PHONE = ""
     file(helen, [sign("pain", "severe")])
     assert not Reminder.objects.filter(dedupe_key__startswith="oncall:").exists()
+
+
+def test_a_nurse_who_chose_sms_gets_urgent_alerts_by_email_and_sms(client, helen, nurse, plan):
+    from followup import dispatch
+
+    client.force_login(nurse)
+    bad = client.post("/nurse/alerts/", {"sms_phone": "0123"})
+    assert "international form" in bad.content.decode()
+    response = client.post("/nurse/alerts/", {"sms_phone": "+15550177"}, follow=True)
+    assert "email and SMS" in response.content.decode()
+    file(helen, [sign("pain", "severe")])
+    alerts = Reminder.objects.filter(kind="nurse_alert", recipient_user=nurse)
+    assert sorted(alerts.values_list("channel", flat=True)) == ["email", "sms"]
+    sms = alerts.get(channel="sms")
+    assert dispatch.send_batch([sms.pk])["sent"] == 1
+    sms.refresh_from_db()
+    assert sms.status == "sent" and sms.channel == "sms"
+
+
+def test_a_nurse_without_sms_gets_email_only(client, helen, nurse, plan):
+    client.force_login(nurse)
+    client.post("/nurse/alerts/", {"sms_phone": ""})
+    file(helen, [sign("pain", "severe")])
+    alerts = Reminder.objects.filter(kind="nurse_alert", recipient_user=nurse)
+    assert list(alerts.values_list("channel", flat=True)) == ["email"]

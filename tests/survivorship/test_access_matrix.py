@@ -53,6 +53,7 @@ EXPECTED = {
     "nurse:baseline_set": {NURSE},
     "nurse:baseline_end": {NURSE},
     "nurse:reports": {NURSE},
+    "nurse:alert_preferences": {NURSE},
     "nurse:report": {NURSE},
     "nurse:report_ack": {NURSE},
     "nurse:report_resolve": {NURSE},
