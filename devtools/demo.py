@@ -960,6 +960,33 @@ def seed_symptom_reports(patients: dict[str, Patient]) -> list[SymptomReport]:
     return created
 
 
+# Signs a nurse has marked as known for a patient (issue #11): reported unchanged, they
+# no longer alert; worse goes to review.
+BASELINES = (
+    ("DEMO-0014", "breathless_cough", MILD, "Mild breathlessness on stairs since surgery; "
+     "chest X-ray clear. Unchanged is expected."),
+)  # fmt: skip
+
+
+def seed_baselines(patients: dict[str, Patient]) -> None:
+    """Set the demo baselines that are missing, as the patient's primary nurse."""
+    for mrn, code, severity, note in BASELINES:
+        patient = patients.get(mrn)
+        if patient is None or patient.primary_nurse is None:
+            continue
+        if patient.known_baselines.filter(code=code, ended_at__isnull=True).exists():
+            continue
+        reporting.baseline_set(
+            patient=patient,
+            by=patient.primary_nurse,
+            code=code,
+            label=SIGN_LABELS[code],
+            severity=severity,
+            note=note,
+            review_on=timezone.localdate() + dt.timedelta(days=90),
+        )
+
+
 def _user(username: str, first: str, last: str, password: str) -> User:
     user, _ = User.objects.get_or_create(username=username)
     user.first_name, user.last_name = first, last
@@ -1003,6 +1030,7 @@ def seed(*, password: str) -> list[tuple[str, str]]:
     }
     seed_care_plans(patients=patients.values())
     seed_symptom_reports(patients)
+    seed_baselines(patients)
     seed_visible_reminder(patients[PATIENTS[0][3]])
     for username, first, last, mrn in PATIENTS:
         user = _user(username, first, last, password)

@@ -7,6 +7,7 @@ from followup.models import (
     CarePlanTemplate,
     CheckInFrequency,
     ItemKind,
+    NurseAlertPreference,
     Outcome,
     PlanStatus,
     Resolution,
@@ -263,26 +264,45 @@ class SymptomReportForm(forms.Form):
         empty_value=None,
     )
 
+    self_harm = forms.TypedChoiceField(
+        label="Have you had thoughts of hurting yourself, or that you would be better off dead?",
+        help_text="There is no wrong answer. If yes, we will show you who to call straight away.",
+        choices=[("no", "No"), ("yes", "Yes")],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+        required=False,
+        empty_value=False,
+    )
+
     def __init__(self, *args, signs, **kwargs):
         super().__init__(*args, **kwargs)
         self.signs = signs
         for sign in signs:
+            # Each detail field names its sign, so a screen reader tells them apart.
             self.fields[f"sign_{sign.code}"] = forms.BooleanField(label=sign.label, required=False)
             self.fields[f"severity_{sign.code}"] = forms.ChoiceField(
                 label="How bad is it?",
                 choices=[("", "Choose…"), *Severity.choices],
                 required=False,
+                widget=forms.Select(attrs={"aria-label": f"How bad is it: {sign.label}"}),
             )
             self.fields[f"days_{sign.code}"] = forms.IntegerField(
-                label="For how many days?", min_value=0, max_value=MAX_DAYS, required=False
+                label="For how many days?",
+                min_value=0,
+                max_value=MAX_DAYS,
+                required=False,
+                widget=forms.NumberInput(attrs={"aria-label": f"For how many days: {sign.label}"}),
             )
             self.fields[f"since_{sign.code}"] = DateField(
-                label="Or since which date?", required=False, widget=DateInput()
+                label="Or since which date?",
+                required=False,
+                widget=DateInput(attrs={"aria-label": f"Or since which date: {sign.label}"}),
             )
             self.fields[f"trend_{sign.code}"] = forms.ChoiceField(
                 label="Compared with last time",
                 choices=[("", "Choose…"), *Trend.choices],
                 required=False,
+                widget=forms.Select(attrs={"aria-label": f"Compared with last time: {sign.label}"}),
             )
 
     def sign_rows(self):
@@ -361,3 +381,39 @@ class ReportResolveForm(forms.Form):
             "label": self.cleaned_data["visit_label"],
             "due_date": self.cleaned_data["visit_due"],
         }
+
+
+class BaselineForm(forms.Form):
+    """A nurse marks one of the patient's signs as known, at its usual severity."""
+
+    sign = forms.ChoiceField(label="Sign")
+    severity = forms.ChoiceField(label="Usual severity", choices=Severity.choices)
+    note = forms.CharField(
+        label="Note for the team",
+        required=False,
+        max_length=MAX_TEXT,
+        widget=forms.Textarea(attrs={"rows": 2, "maxlength": MAX_TEXT}),
+    )
+    review_on = DateField(label="Review by (optional)", required=False, widget=DateInput())
+
+    def __init__(self, *args, signs, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.labels = {sign.code: sign.label for sign in signs}
+        self.fields["sign"].choices = [("", "Choose a sign…"), *self.labels.items()]
+
+    def clean_note(self):
+        return _no_control_characters(self.cleaned_data["note"], "The note").strip()
+
+    def clean_review_on(self):
+        review_on = self.cleaned_data.get("review_on")
+        if review_on is not None and review_on < timezone.localdate():
+            raise forms.ValidationError("The review date is in the past.")
+        return review_on
+
+
+class AlertPreferenceForm(forms.ModelForm):
+    """A nurse's own choice: urgent alerts by email, and also by SMS to this number."""
+
+    class Meta:
+        model = NurseAlertPreference
+        fields = ["sms_phone"]

@@ -2,7 +2,7 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -628,6 +628,8 @@ class SymptomReport(models.Model):
     resolution = models.CharField(max_length=14, choices=Resolution.choices, blank=True)
     resolution_note = models.TextField(blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
+    # The patient answered yes to the question about thoughts of harming themselves.
+    self_harm = models.BooleanField(default=False)
 
     objects = SymptomReportQuerySet.as_manager()
 
@@ -661,6 +663,54 @@ class ReportedSign(models.Model):
         return f"{self.label} ({self.severity})"
 
 
+class KnownBaselineQuerySet(models.QuerySet):
+    def for_user(self, user):
+        from patients.models import Patient
+
+        return self.filter(patient__in=Patient.objects.for_user(user))
+
+    def active(self):
+        return self.filter(ended_at__isnull=True)
+
+
+class KnownBaseline(models.Model):
+    """A sign a nurse has marked as known for this patient, at a usual severity.
+
+    Reported unchanged or better, it does not alert; worse than this, it goes to review.
+    A red-flag sign always alerts (see followup/triage.py). History is kept.
+    """
+
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.CASCADE, related_name="known_baselines"
+    )
+    code = models.CharField("sign", max_length=60)
+    label = models.CharField(max_length=200)
+    severity = models.CharField(max_length=8, choices=Severity.choices)
+    note = models.TextField(blank=True, max_length=2000)
+    review_on = models.DateField("review by", null=True, blank=True)
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords()
+    objects = KnownBaselineQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["patient", "label"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "code"],
+                condition=Q(ended_at__isnull=True),
+                name="one_active_baseline_per_sign",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.label}: usually {self.severity}"
+
+
 class OverdueSnapshot(models.Model):
     """Overdue follow-up counts taken nightly, so the dashboard can show the trend."""
 
@@ -677,3 +727,24 @@ class OverdueSnapshot(models.Model):
 
     def __str__(self):
         return f"{self.total} overdue on {self.taken_on:%Y-%m-%d}"
+
+
+class NurseAlertPreference(models.Model):
+    """How a nurse wants urgent alerts: always by email; also by SMS when she gave a number."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="alert_preference"
+    )
+    sms_phone = models.CharField(
+        "mobile number for SMS alerts",
+        max_length=16,
+        blank=True,
+        validators=[
+            RegexValidator(r"^\+[1-9][0-9]{6,14}$", "Use the international form: +14155550123.")
+        ],
+        help_text="International form: +14155550123. Leave empty for email only.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"alerts for {self.user}: {'email and SMS' if self.sms_phone else 'email'}"

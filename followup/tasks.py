@@ -43,7 +43,8 @@ def send_nurse_digests():
 def escalate_urgent_reports():
     from followup.services import reports as reporting
 
-    return reporting.escalate_unacknowledged()
+    # Urgent reports nobody acknowledged, and review reports past their deadline.
+    return reporting.escalate_unacknowledged() + reporting.escalate_missed_reviews()
 
 
 @shared_task(ignore_result=True)

@@ -6,9 +6,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from followup.models import CheckIn, SymptomReport
+from followup.forms import BaselineForm
+from followup.models import CheckIn, KnownBaseline, SymptomReport
 from followup.selectors import nurse as followup_selectors
 from followup.selectors.portal import upcoming_visits
+from followup.services import reports as reporting
 from patients import selectors, services
 from patients.forms import (
     CaseloadFilterForm,
@@ -96,6 +98,10 @@ def patient_detail(request, pk):
         "schedule": followup_selectors.patient_schedule(patient=patient, today=today),
         "trends": followup_selectors.symptom_trends(patient=patient),
         "reminders": followup_selectors.patient_reminders(patient=patient),
+        "baselines": KnownBaseline.objects.active()
+        .filter(patient=patient)
+        .select_related("set_by"),
+        "baseline_form": BaselineForm(signs=reporting.sign_choices(patient)),
     }
     context.update(selectors.patient_timeline(patient=patient))
     return render(request, "patients/patient_detail.html", context)

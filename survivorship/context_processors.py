@@ -9,5 +9,7 @@ def app(request):
         "APP_VERSION": __version__,
         "CLINIC_NAME": settings.CLINIC_NAME,
         "CLINIC_PHONE": settings.CLINIC_PHONE,
+        "CRISIS_LINE": settings.CRISIS_LINE,
+        "AFTER_HOURS_PHONE": settings.AFTER_HOURS_PHONE,
         "user_roles": roles_of(getattr(request, "user", None)),
     }

@@ -425,3 +425,19 @@ OAUTH2_PROVIDER = {
 }
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
 FHIR_MAX_IMPORT_BYTES = 10 * 1024 * 1024
+# Shown beside the clinic number when a patient says they have thoughts of harming
+# themselves (the US Suicide & Crisis Lifeline by default: set the local line elsewhere).
+CRISIS_LINE = env_str("CRISIS_LINE") or "988 (Suicide & Crisis Lifeline, call or text)"
+# Shown to a patient whose urgent report arrives outside clinic hours.
+AFTER_HOURS_PHONE = env_str("AFTER_HOURS_PHONE") or CLINIC_PHONE
+# Who hears about an urgent report outside clinic hours.
+ON_CALL_EMAIL = env_str("ON_CALL_EMAIL")
+ON_CALL_PHONE = env_str("ON_CALL_PHONE")
+# Clinic opening hours and days, for review deadlines (2 working days) and after-hours alerts.
+CLINIC_HOURS = env_str("CLINIC_HOURS") or "08:00-17:00"
+CLINIC_DAYS = env_str("CLINIC_DAYS") or "mon-fri"
+CLINIC_HOLIDAYS = env_list("CLINIC_HOLIDAYS", [])
+REVIEW_DUE_WORKING_DAYS = env_int("REVIEW_DUE_WORKING_DAYS", 2, minimum=1)
+# Fever or chills within this many days after chemotherapy ends is urgent (febrile
+# neutropenia; see docs/triage.md).
+TRIAGE_FEVER_WINDOW_DAYS = env_int("TRIAGE_FEVER_WINDOW_DAYS", 42, minimum=0)

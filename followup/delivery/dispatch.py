@@ -126,6 +126,11 @@ def _why_not(reminder: Reminder, now: datetime) -> tuple[str, str] | None:
         return "cancelled", "the visit is no longer booked"
     if reminder.checkin is not None and reminder.checkin.status != CheckInStatus.OPEN:
         return "skipped", "the check-in was already answered"
+    if reminder.context.get("staff_to"):
+        # The on-call contact (configured by the clinic) or a nurse's own SMS number.
+        if reminder.recipient_user is not None and not reminder.recipient_user.is_active:
+            return "skipped", "the staff member's account is inactive"
+        return None
     if reminder.recipient_user is not None:
         if not reminder.recipient_user.is_active or not reminder.recipient_user.email:
             return "skipped", "the staff member has no active account with an email address"
@@ -160,7 +165,9 @@ def send_one(pk: int, transports: Transports, *, now: datetime | None = None) ->
         _finish(reminder, status=status, skip_reason=reason)
         return status
     channel = "email"
-    if reminder.patient is not None and reminder.recipient_user is None:
+    if reminder.context.get("staff_to"):
+        channel = reminder.channel
+    elif reminder.patient is not None and reminder.recipient_user is None:
         channel = "sms" if reminder.patient.preferred_channel == "sms" else "email"
         start, end = quiet_hours(reminder.patient)
         zone = zone_of(reminder.patient)

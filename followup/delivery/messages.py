@@ -73,6 +73,8 @@ def language_of(reminder: Reminder) -> str:
 
 
 def address_of(reminder: Reminder, channel: str) -> str:
+    if reminder.context.get("staff_to"):  # the on-call contact: an address, no account
+        return reminder.context["staff_to"]
     if reminder.recipient_user is not None:
         return reminder.recipient_user.email
     patient = reminder.patient

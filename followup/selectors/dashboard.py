@@ -26,6 +26,7 @@ from followup.models import (
     SymptomReport,
     TriageLevel,
 )
+from followup.triage import RULES_BY_CODE
 from patients.models import Patient
 
 PAGE_SIZE = 50
@@ -389,3 +390,70 @@ def delivery(user, days: int = 30) -> dict:
         .order_by("-n")[:10]
     )
     return {"by_channel": by_channel, "failures": failures, "skips": skips}
+
+
+# PRO-TECT (52 practices, weekly surveys): 34% of surveys raised an alert and patients
+# rated about 10% of alerted symptoms urgent. Source: shared/clinical/surveillance.md.
+PROTECT_ALERTED_SHARE = 34
+PROTECT_URGENT_OF_ALERTED_SHARE = 10
+
+
+def alert_burden(user, today: date | None = None, weeks: int = 12, top: int = 5) -> dict:
+    """Per week: the share of reports that were urgent, review and routine, and the rules
+    that fired most, beside PRO-TECT's reference figures (one query)."""
+    today = today or timezone.localdate()
+    monday = today - timedelta(days=today.weekday())
+    since = monday - timedelta(weeks=weeks - 1)
+    reports = SymptomReport.objects.filter(submitted_at__date__gte=since)
+    if not user.has_perm("patients.view_all_patients"):
+        reports = reports.filter(patient__in=Patient.objects.for_user(user))
+    rows: dict[date, dict] = {}
+    for submitted, level, fired in reports.values_list(
+        "submitted_at", "triage_level", "triage_fired"
+    ):
+        day = timezone.localdate(submitted)
+        week = day - timedelta(days=day.weekday())
+        row = rows.setdefault(
+            week, {"week": week, "total": 0, "urgent": 0, "review": 0, "routine": 0, "rules": {}}
+        )
+        row["total"] += 1
+        row[level if level in ("urgent", "review") else "routine"] += 1
+        for item in fired or []:
+            rule = item.get("rule") if isinstance(item, dict) else None
+            if rule and item.get("level") != TriageLevel.ROUTINE:
+                row["rules"][rule] = row["rules"].get(rule, 0) + 1
+
+    def words(code: str) -> str:
+        rule = RULES_BY_CODE.get(code)
+        return rule.description if rule else code.replace("_", " ").capitalize()
+
+    result, totals = [], {"total": 0, "urgent": 0, "review": 0, "rules": {}}
+    for week in sorted(rows, reverse=True):
+        row = rows[week]
+        for key in ("total", "urgent", "review"):
+            totals[key] += row[key]
+        for code, n in row["rules"].items():
+            totals["rules"][code] = totals["rules"].get(code, 0) + n
+        ranked = sorted(row["rules"].items(), key=lambda item: (-item[1], item[0]))[:top]
+        result.append(
+            {
+                **row,
+                "urgent_share": _share(row["urgent"], row["total"]),
+                "review_share": _share(row["review"], row["total"]),
+                "routine_share": _share(row["routine"], row["total"]),
+                "alerted_share": _share(row["urgent"] + row["review"], row["total"]),
+                "top_rules": [(words(code), n) for code, n in ranked],
+            }
+        )
+    alerted = totals["urgent"] + totals["review"]
+    ranked = sorted(totals["rules"].items(), key=lambda item: (-item[1], item[0]))[:top]
+    return {
+        "weeks": result,
+        "total": totals["total"],
+        "alerted_share": _share(alerted, totals["total"]),
+        "urgent_share": _share(totals["urgent"], totals["total"]),
+        "urgent_of_alerted_share": _share(totals["urgent"], alerted),
+        "top_rules": [(words(code), n) for code, n in ranked],
+        "reference_alerted": PROTECT_ALERTED_SHARE,
+        "reference_urgent_of_alerted": PROTECT_URGENT_OF_ALERTED_SHARE,
+    }

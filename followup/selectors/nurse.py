@@ -94,7 +94,7 @@ def triage_queue(*, user):
     within a level the longest-waiting first."""
     from django.db.models import Case, IntegerField, Prefetch, Value, When
 
-    from followup.models import ReportedSign, SymptomReport, TriageLevel
+    from followup.models import KnownBaseline, ReportedSign, SymptomReport, TriageLevel
 
     level_order = Case(
         When(triage_level=TriageLevel.URGENT, then=Value(0)),
@@ -106,7 +106,14 @@ def triage_queue(*, user):
         SymptomReport.objects.for_user(user)
         .open()
         .select_related("patient", "acknowledged_by")
-        .prefetch_related(Prefetch("signs", queryset=ReportedSign.objects.order_by("pk")))
+        .prefetch_related(
+            Prefetch("signs", queryset=ReportedSign.objects.order_by("pk")),
+            Prefetch(
+                "patient__known_baselines",
+                queryset=KnownBaseline.objects.active().order_by("label"),
+                to_attr="active_baselines",
+            ),
+        )
         .annotate(level_order=level_order)
         .order_by("level_order", "submitted_at", "pk")
     )

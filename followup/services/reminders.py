@@ -21,6 +21,7 @@ from followup.models import (
     CheckInFrequency,
     FollowUpVisit,
     ItemKind,
+    NurseAlertPreference,
     PlanStatus,
     Reminder,
     ReminderKind,
@@ -403,6 +404,63 @@ def nurse_alert(
     )
     if created:
         from followup.delivery.dispatch import enqueue_soon
+
+        enqueue_soon([reminder.pk])
+        phone = _sms_phone_of(user)
+        if phone:  # the nurse chose SMS alerts too
+            sms, made = Reminder.objects.get_or_create(
+                dedupe_key=f"alert:{dedupe_key}:{user.pk}:sms",
+                defaults={
+                    "kind": ReminderKind.NURSE_ALERT,
+                    "channel": "sms",
+                    "recipient_user": user,
+                    "patient": patient,
+                    "send_at": timezone.now(),
+                    "context": {"subject": subject, "text": text, "url": url, "staff_to": phone},
+                },
+            )
+            if made:
+                enqueue_soon([sms.pk])
+    return reminder
+
+
+def _sms_phone_of(user) -> str:
+    preference = NurseAlertPreference.objects.filter(user=user).first()
+    return preference.sms_phone if preference is not None else ""
+
+
+def alert_preference_set(*, user, sms_phone: str):
+    """A nurse chooses whether urgent alerts also come by SMS (empty: email only)."""
+    preference, _ = NurseAlertPreference.objects.update_or_create(
+        user=user, defaults={"sms_phone": sms_phone.strip()}
+    )
+    return preference
+
+
+def on_call_alert(
+    *, to: str, channel: str, dedupe_key: str, subject: str, text: str, url: str = ""
+) -> Reminder:
+    """Tell the configured on-call contact (an address, not an account) something now.
+
+    No patient is attached: the message names nobody and links behind login.
+    """
+    reminder, created = Reminder.objects.get_or_create(
+        dedupe_key=f"oncall:{dedupe_key}:{channel}",
+        defaults={
+            "kind": ReminderKind.NURSE_ALERT,
+            "channel": channel,
+            "send_at": timezone.now(),
+            "context": {
+                "subject": subject,
+                "text": text,
+                "url": url,
+                "staff_to": to,
+                "given_name": "on-call team",
+            },
+        },
+    )
+    if created:
+        from followup.dispatch import enqueue_soon
 
         enqueue_soon([reminder.pk])
     return reminder

@@ -5,6 +5,7 @@ All writes go through these functions; views only parse input and render.
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 from datetime import date
 
@@ -16,15 +17,16 @@ from followup.models import (
     CarePlan,
     CheckIn,
     CheckInStatus,
+    KnownBaseline,
     PlanStatus,
     ReportedSign,
     ReportStatus,
     SymptomReport,
     TriageLevel,
 )
-from followup.rules import triage
+from followup.rules import clinic_hours, triage
 from followup.rules.content import GENERAL_WARNING_SIGNS
-from followup.services.reminders import nurse_alert
+from followup.services.reminders import nurse_alert, on_call_alert
 
 HISTORY_REPORTS = 5
 
@@ -67,6 +69,102 @@ def _history(patient, before=None) -> list[triage.PastReport]:
     return history
 
 
+def _treatments(patient) -> list[tuple]:
+    from patients.models import Treatment
+
+    return list(
+        Treatment.objects.filter(diagnosis__patient=patient)
+        .order_by("started_on", "pk")
+        .values_list("modality", "started_on", "ended_on")
+    )
+
+
+def triage_context(patient, *, other_text: str, self_harm: bool) -> dict:
+    """What triage needs beyond the report, as plain data: treatments as
+    (modality, start, end), active known baselines as (code, severity), free text."""
+    return {
+        "treatments": _treatments(patient),
+        "baselines": list(
+            KnownBaseline.objects.filter(patient=patient, ended_at__isnull=True)
+            .order_by("code")
+            .values_list("code", "severity")
+        ),
+        "other_text": other_text,
+        "self_harm": self_harm,
+        "fever_window_days": settings.TRIAGE_FEVER_WINDOW_DAYS,
+    }
+
+
+def _context(patient, *, other_text: str, self_harm: bool) -> dict:
+    """The context as triage() takes it, passed only as far as followup/triage.py
+    accepts it yet (the engine lands separately; then everything is passed)."""
+    accepted = inspect.signature(triage.triage).parameters
+    context = triage_context(patient, other_text=other_text, self_harm=self_harm)
+    if "treatments" in accepted:
+        context["treatments"] = [triage.Treatment(*row) for row in context["treatments"]]
+    if "baselines" in accepted:
+        context["baselines"] = [triage.Baseline(*row) for row in context["baselines"]]
+    return {key: value for key, value in context.items() if key in accepted}
+
+
+def review_due_at(report):
+    """When a review-level report must have been looked at: 2 working days by default."""
+    return clinic_hours.review_due(
+        report.submitted_at,
+        working_days=settings.REVIEW_DUE_WORKING_DAYS,
+        hours=settings.CLINIC_HOURS,
+        days=settings.CLINIC_DAYS,
+        holidays=settings.CLINIC_HOLIDAYS,
+        zone=settings.CLINIC_TIME_ZONE,
+    )
+
+
+def clinic_is_open(moment) -> bool:
+    return clinic_hours.is_open(
+        moment,
+        hours=settings.CLINIC_HOURS,
+        days=settings.CLINIC_DAYS,
+        holidays=settings.CLINIC_HOLIDAYS,
+        zone=settings.CLINIC_TIME_ZONE,
+    )
+
+
+@transaction.atomic
+def baseline_set(
+    *, patient, by, code: str, label: str, severity: str, note: str = "", review_on=None
+) -> KnownBaseline:
+    """Mark a sign as known for this patient; only a nurse on the patient's care team may."""
+    from survivorship.roles import Role, has_role
+
+    on_team = patient.primary_nurse_id == by.pk or patient.care_team.filter(pk=by.pk).exists()
+    if not (has_role(by, Role.NURSE) and on_team):
+        raise PermissionError("only a nurse on the patient's care team can set a baseline")
+    now = timezone.now()
+    # One by one, not .update(): the history records each change.
+    for old in KnownBaseline.objects.filter(patient=patient, code=code, ended_at__isnull=True):
+        old.ended_at = now
+        old.save(update_fields=["ended_at"])
+    return KnownBaseline.objects.create(
+        patient=patient,
+        code=code,
+        label=label[:200],
+        severity=severity,
+        note=note,
+        review_on=review_on,
+        set_by=by,
+        created_at=now,
+    )
+
+
+@transaction.atomic
+def baseline_end(*, baseline: KnownBaseline, by) -> KnownBaseline:
+    """The sign is no longer known-and-expected: it alerts again like any other."""
+    if baseline.ended_at is None:
+        baseline.ended_at = timezone.now()
+        baseline.save(update_fields=["ended_at"])
+    return baseline
+
+
 @dataclass(frozen=True)
 class Submitted:
     report: SymptomReport
@@ -82,6 +180,7 @@ def report_submit(
     worry: int | None = None,
     distress: int | None = None,
     nothing_new: bool = False,
+    self_harm: bool = False,
     checkin: CheckIn | None = None,
 ) -> Submitted:
     """File a report, triage it against the patient's own history, alert if urgent.
@@ -103,6 +202,7 @@ def report_submit(
         history=_history(patient),
         today=today,
         labels=labels,
+        **_context(patient, other_text=other_text, self_harm=self_harm),
     )
     plan = (
         CarePlan.objects.filter(patient=patient, status=PlanStatus.ACTIVE).order_by("-pk").first()
@@ -118,6 +218,7 @@ def report_submit(
                 other_text=other_text,
                 worry=worry,
                 distress=distress,
+                self_harm=self_harm,
                 triage_level=decision.level,
                 triage_rule=decision.rule,
                 triage_reason=decision.reason[:500],
@@ -142,6 +243,8 @@ def report_submit(
                 )
             if report.triage_level == TriageLevel.URGENT:
                 _alert_primary_nurse(report)
+                if not clinic_is_open(report.submitted_at):
+                    _alert_on_call(report)
     except IntegrityError:
         # The same key committed by a concurrent request: that one is the report.
         return Submitted(SymptomReport.objects.get(submission_key=submission_key), False)
@@ -175,6 +278,64 @@ def _alert_primary_nurse(report) -> None:
         "A patient in your caseload sent a symptom report that needs you today. "
         "Please open it, acknowledge it and call the patient.",
     )
+
+
+def _alert_on_call(report) -> None:
+    """Outside clinic hours an urgent report also goes to the on-call contact, if set."""
+    text = (
+        "An urgent symptom report arrived while the clinic is closed. "
+        "Please open it and call the patient."
+    )
+    for channel, to in (("email", settings.ON_CALL_EMAIL), ("sms", settings.ON_CALL_PHONE)):
+        if to:
+            on_call_alert(
+                to=to,
+                channel=channel,
+                dedupe_key=f"triage:{report.pk}",
+                subject="Urgent symptom report out of hours",
+                text=text,
+                url=_report_url(report),
+            )
+
+
+def escalate_missed_reviews(*, now=None) -> int:
+    """Review-level reports not resolved by their deadline go to the whole team and admins."""
+    from datetime import timedelta
+
+    from django.contrib.auth.models import User
+
+    from survivorship.roles import GROUP_NAMES, Role
+
+    now = now or timezone.now()
+    # No deadline can pass before this many calendar days; the exact one is checked below.
+    candidates = SymptomReport.objects.filter(
+        triage_level=TriageLevel.REVIEW,
+        status__in=[ReportStatus.OPEN, ReportStatus.ACKNOWLEDGED],
+        escalated_at__isnull=True,
+        submitted_at__lt=now - timedelta(days=settings.REVIEW_DUE_WORKING_DAYS),
+    ).select_related("patient", "patient__primary_nurse")
+    admins = list(User.objects.filter(groups__name=GROUP_NAMES[Role.ADMINISTRATOR], is_active=True))
+    count = 0
+    for report in candidates:
+        if review_due_at(report) > now:
+            continue
+        with transaction.atomic():
+            claimed = SymptomReport.objects.filter(pk=report.pk, escalated_at__isnull=True).update(
+                escalated_at=now
+            )
+            if not claimed:
+                continue
+            team = [report.patient.primary_nurse, *report.patient.care_team.all()]
+            _alert(
+                report,
+                {user.pk: user for user in [*team, *admins] if user is not None}.values(),
+                "review-late",
+                "Symptom report past its review deadline",
+                "A symptom report that needs review has passed its deadline of "
+                f"{settings.REVIEW_DUE_WORKING_DAYS} working days. Please look at it today.",
+            )
+            count += 1
+    return count
 
 
 def escalate_unacknowledged(*, now=None) -> int:

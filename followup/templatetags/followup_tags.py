@@ -37,3 +37,11 @@ def get_item(mapping, key):
         return mapping.get(key, key)
     except AttributeError:
         return key
+
+
+@register.filter
+def review_due(report):
+    """The review deadline of a review-level report (None for other levels)."""
+    from followup.services.reports import review_due_at
+
+    return review_due_at(report) if report.triage_level == "review" else None

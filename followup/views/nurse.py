@@ -306,7 +306,12 @@ def reports_queue(request):
     return render(
         request,
         "followup/reports_queue.html",
-        {"page": page, "missed": selectors.missed_checkins(user=request.user), "query": ""},
+        {
+            "page": page,
+            "missed": selectors.missed_checkins(user=request.user),
+            "query": "",
+            "now": timezone.now(),
+        },
     )
 
 
@@ -361,3 +366,76 @@ def report_resolve(request, pk):
         {"report": report, "patient": report.patient, "form": form},
         status=400,
     )
+
+
+@role_required(Role.NURSE)
+@require_POST
+def baseline_set(request, pk):
+    """Mark a sign as known for this patient (a nurse on the care team only)."""
+    from followup import reporting
+    from followup.forms import BaselineForm
+
+    patient = patient_selectors.patient_get(user=request.user, pk=pk)
+    form = BaselineForm(request.POST, signs=reporting.sign_choices(patient))
+    if not form.is_valid():
+        errors = "; ".join(f"{form.fields[f].label}: {' '.join(e)}" for f, e in form.errors.items())
+        messages.error(request, f"The baseline was not saved. {errors}")
+        return redirect(reverse("nurse:patient", args=[patient.pk]) + "#baselines-heading")
+    data = form.cleaned_data
+    try:
+        reporting.baseline_set(
+            patient=patient,
+            by=request.user,
+            code=data["sign"],
+            label=form.labels[data["sign"]],
+            severity=data["severity"],
+            note=data["note"],
+            review_on=data["review_on"],
+        )
+    except PermissionError:
+        messages.error(request, "Only a nurse on this patient's care team can set a baseline.")
+    else:
+        messages.success(
+            request,
+            f"{form.labels[data['sign']]} is marked as known. Reports of it at this level "
+            "or better will not alert; worse will go to review.",
+        )
+    return redirect(reverse("nurse:patient", args=[patient.pk]) + "#baselines-heading")
+
+
+@role_required(Role.NURSE)
+@require_POST
+def baseline_end(request, pk):
+    from django.shortcuts import get_object_or_404
+
+    from followup import reporting
+    from followup.models import KnownBaseline
+
+    # Another patient's baseline is a 404, like any object outside the nurse's scope.
+    baseline = get_object_or_404(KnownBaseline.objects.for_user(request.user).active(), pk=pk)
+    reporting.baseline_end(baseline=baseline, by=request.user)
+    messages.success(request, f"{baseline.label} is no longer marked as known: it alerts again.")
+    return redirect(reverse("nurse:patient", args=[baseline.patient_id]) + "#baselines-heading")
+
+
+# --- The nurse's own alert preference -----------------------------------------------------
+
+
+@role_required(Role.NURSE)
+def alert_preferences(request):
+    from followup import reminders
+    from followup.forms import AlertPreferenceForm
+    from followup.models import NurseAlertPreference
+
+    current = NurseAlertPreference.objects.filter(user=request.user).first()
+    form = AlertPreferenceForm(request.POST or None, instance=current)
+    if request.method == "POST" and form.is_valid():
+        reminders.alert_preference_set(user=request.user, sms_phone=form.cleaned_data["sms_phone"])
+        messages.success(
+            request,
+            "Saved: urgent alerts come by email and SMS."
+            if form.cleaned_data["sms_phone"]
+            else "Saved: urgent alerts come by email only.",
+        )
+        return redirect("nurse:alert_preferences")
+    return render(request, "followup/alert_preferences.html", {"form": form})

@@ -174,6 +174,7 @@ def _report_form(request, patient, *, checkin=None):
                     other_text=data["other_text"],
                     worry=data["worry"],
                     distress=data["distress"],
+                    self_harm=data["self_harm"],
                     checkin=checkin,
                 )
                 return redirect("portal:report_done", pk=submitted.report.pk)
@@ -224,7 +225,7 @@ def report_done(request, pk):
     from django.conf import settings
 
     from followup.models import SymptomReport
-    from followup.rules import triage
+    from followup.rules import clinic_hours, triage
 
     patient = _own_patient(request)
     report = get_object_or_404(
@@ -238,6 +239,14 @@ def report_done(request, pk):
             "report": report,
             "next_step": triage.explain_level(report.triage_level).format(
                 phone=settings.CLINIC_PHONE
+            ),
+            "after_hours": report.triage_level == "urgent"
+            and not clinic_hours.is_open(
+                report.submitted_at,
+                hours=settings.CLINIC_HOURS,
+                days=settings.CLINIC_DAYS,
+                holidays=settings.CLINIC_HOLIDAYS,
+                zone=settings.CLINIC_TIME_ZONE,
             ),
         },
     )

@@ -237,7 +237,7 @@ def test_it_puts_urgent_reports_first_then_the_longest_waiting(client, nurse, he
     queue = list(client.get("/nurse/reports/").context["page"].object_list)
     assert [r.pk for r in queue] == [urgent_old.pk, urgent_new.pk, review.pk, routine_old.pk]
     page = client.get("/nurse/").content.decode()
-    assert "Symptom reports to triage" in page and "Rule:" in page
+    assert "Symptom reports to triage" in page and "Why:" in page
 
 
 def test_it_acknowledges_then_resolves_by_booking_a_visit(client, nurse, helen, plan):
@@ -326,8 +326,8 @@ def test_it_shows_the_queue_in_a_constant_number_of_queries(
     client.force_login(nurse)
     # session, user, groups, two-factor device check (2), patient check, 2 permission
     # lookups, missed check-ins (2),
-    # count, page, signs prefetch
-    with django_assert_num_queries(12):
+    # count, page, signs prefetch, known baselines prefetch
+    with django_assert_num_queries(13):
         assert client.get("/nurse/reports/").status_code == 200
 
 

@@ -94,6 +94,7 @@ class Record:
     feed: object
     reminder: Reminder
     access_entry: AccessLog
+    baseline: object = None
     secrets: list[str] = field(default_factory=list)
 
     def by_model(self) -> dict:
@@ -151,6 +152,9 @@ def build_record(nurse, *, mrn, given, family, born, username) -> Record:
         other_text="A little sore since the weekend.",
     ).report
     feed = services.calendar_feed_for(patient=patient)
+    baseline = reporting.baseline_set(
+        patient=patient, by=nurse, code="pain", label="Pain", severity="mild"
+    )
     return Record(
         patient=patient,
         user=user,
@@ -165,6 +169,7 @@ def build_record(nurse, *, mrn, given, family, born, username) -> Record:
         feed=feed,
         reminder=Reminder.objects.filter(patient=patient).order_by("pk").first(),
         access_entry=AccessLog.objects.create(action="view", patient_id=patient.pk),
+        baseline=baseline,
         secrets=[
             patient.full_name,
             patient.family_name,
@@ -316,6 +321,8 @@ OBJECT_KWARGS = {
         {"pk": r.scheduled_visit.pk, "action": action} for action in VISIT_ACTIONS
     ],
     "nurse:report": lambda r: {"pk": r.report.pk},
+    "nurse:baseline_set": lambda r: {"pk": r.patient.pk},
+    "nurse:baseline_end": lambda r: {"pk": r.baseline.pk},
     "nurse:report_ack": lambda r: {"pk": r.report.pk},
     "nurse:report_resolve": lambda r: {"pk": r.report.pk},
     "portal:checkin": lambda r: {"pk": r.checkin.pk},

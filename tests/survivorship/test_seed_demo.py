@@ -392,3 +392,16 @@ def test_running_it_twice_files_no_report_twice(db):
     assert counts["reports"]
     call_command("seed_demo")
     assert _counts() == counts
+
+
+def test_it_marks_a_known_sign_and_gives_the_quality_page_an_alert_burden(db):
+    from followup.selectors import dashboard
+    from followup.models import KnownBaseline
+
+    call_command("seed_demo")
+    call_command("seed_demo")  # idempotent: still one active baseline
+    baseline = KnownBaseline.objects.active().get()
+    assert baseline.code == "breathless_cough" and baseline.set_by == baseline.patient.primary_nurse
+    admin = User.objects.get(is_superuser=True)
+    burden = dashboard.alert_burden(admin)
+    assert burden["total"] >= 10 and burden["alerted_share"] and burden["top_rules"]
