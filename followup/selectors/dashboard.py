@@ -26,7 +26,7 @@ from followup.models import (
     SymptomReport,
     TriageLevel,
 )
-from followup.triage import RULES_BY_CODE
+from followup.rules.triage import RULES_BY_CODE
 from patients.models import Patient
 
 PAGE_SIZE = 50

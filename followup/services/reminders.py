@@ -460,7 +460,7 @@ def on_call_alert(
         },
     )
     if created:
-        from followup.dispatch import enqueue_soon
+        from followup.delivery.dispatch import enqueue_soon
 
         enqueue_soon([reminder.pk])
     return reminder

@@ -372,7 +372,7 @@ def report_resolve(request, pk):
 @require_POST
 def baseline_set(request, pk):
     """Mark a sign as known for this patient (a nurse on the care team only)."""
-    from followup import reporting
+    from followup.services import reports as reporting
     from followup.forms import BaselineForm
 
     patient = patient_selectors.patient_get(user=request.user, pk=pk)
@@ -408,7 +408,7 @@ def baseline_set(request, pk):
 def baseline_end(request, pk):
     from django.shortcuts import get_object_or_404
 
-    from followup import reporting
+    from followup.services import reports as reporting
     from followup.models import KnownBaseline
 
     # Another patient's baseline is a 404, like any object outside the nurse's scope.
@@ -423,7 +423,7 @@ def baseline_end(request, pk):
 
 @role_required(Role.NURSE)
 def alert_preferences(request):
-    from followup import reminders
+    from followup.services import reminders
     from followup.forms import AlertPreferenceForm
     from followup.models import NurseAlertPreference
 

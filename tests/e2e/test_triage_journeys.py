@@ -6,9 +6,9 @@ import pytest
 from django.contrib.auth.models import User
 from django.utils import timezone
 
-from followup.services import reports as reporting
-from followup.services import plans as followup_services
 from followup.models import CarePlanTemplate, KnownBaseline, SymptomReport
+from followup.services import plans as followup_services
+from followup.services import reports as reporting
 from patients.models import CancerDiagnosis, CancerType
 from tests.e2e.conftest import ARTIFACTS, login
 from tests.factories import make_patient

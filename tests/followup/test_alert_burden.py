@@ -5,9 +5,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from followup.selectors import dashboard
 from followup.models import SymptomReport
 from followup.rules.triage import RULES_BY_CODE
+from followup.selectors import dashboard
 
 
 def _reports(patient, levels, days_ago=0):

@@ -8,10 +8,10 @@ import pytest
 from django.utils import timezone
 
 from followup import tasks
-from followup.services import reports as reporting
-from followup.services import plans as services
-from followup.rules import triage
 from followup.models import CarePlanTemplate, Reminder, SymptomReport
+from followup.rules import triage
+from followup.services import plans as services
+from followup.services import reports as reporting
 from patients.models import Treatment
 from tests.followup.test_symptom_reports import file, sign
 

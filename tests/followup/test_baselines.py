@@ -5,10 +5,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from followup.rules import clinic_hours
-from followup.services import reports as reporting
-from followup.services import plans as services
 from followup.models import CarePlanTemplate, KnownBaseline, SymptomReport
+from followup.rules import clinic_hours
+from followup.services import plans as services
+from followup.services import reports as reporting
 from tests.followup.test_symptom_reports import post_report
 
 

@@ -395,8 +395,8 @@ def test_running_it_twice_files_no_report_twice(db):
 
 
 def test_it_marks_a_known_sign_and_gives_the_quality_page_an_alert_burden(db):
-    from followup.selectors import dashboard
     from followup.models import KnownBaseline
+    from followup.selectors import dashboard
 
     call_command("seed_demo")
     call_command("seed_demo")  # idempotent: still one active baseline
