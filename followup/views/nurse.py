@@ -372,8 +372,8 @@ def report_resolve(request, pk):
 @require_POST
 def baseline_set(request, pk):
     """Mark a sign as known for this patient (a nurse on the care team only)."""
-    from followup.services import reports as reporting
     from followup.forms import BaselineForm
+    from followup.services import reports as reporting
 
     patient = patient_selectors.patient_get(user=request.user, pk=pk)
     form = BaselineForm(request.POST, signs=reporting.sign_choices(patient))
@@ -408,8 +408,8 @@ def baseline_set(request, pk):
 def baseline_end(request, pk):
     from django.shortcuts import get_object_or_404
 
-    from followup.services import reports as reporting
     from followup.models import KnownBaseline
+    from followup.services import reports as reporting
 
     # Another patient's baseline is a 404, like any object outside the nurse's scope.
     baseline = get_object_or_404(KnownBaseline.objects.for_user(request.user).active(), pk=pk)
@@ -423,9 +423,9 @@ def baseline_end(request, pk):
 
 @role_required(Role.NURSE)
 def alert_preferences(request):
-    from followup.services import reminders
     from followup.forms import AlertPreferenceForm
     from followup.models import NurseAlertPreference
+    from followup.services import reminders
 
     current = NurseAlertPreference.objects.filter(user=request.user).first()
     form = AlertPreferenceForm(request.POST or None, instance=current)
