@@ -378,10 +378,15 @@ class Channel(models.TextChoices):
 
 
 class ReminderStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    SENDING = "sending", "Sending"
+    PENDING = "pending", "Queued"
+    # Claimed by a worker, nothing handed to a provider yet: released after the lease.
+    CLAIMED = "claimed", "Claimed"
+    # Being handed to the provider: if the worker dies now, nobody can tell.
+    SENDING = "sending", "Handing over"
     SENT = "sent", "Sent"
     FAILED = "failed", "Failed"
+    # Sent, but no answer came back: never resent automatically, a person settles it.
+    UNCERTAIN = "uncertain", "Uncertain"
     CANCELLED = "cancelled", "Cancelled"
     SKIPPED = "skipped", "Skipped"
 
