@@ -101,6 +101,7 @@ class EmailTransport:
             return
         phase = "MAIL"
         try:
+            smtp.ehlo_or_helo_if_needed()
             code, reply = smtp.mail(email.from_email)
             if code != 250:
                 self._reset(smtp)
