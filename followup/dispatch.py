@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from followup import messages
@@ -311,11 +312,10 @@ def report_stuck(*, now: datetime | None = None) -> int:
             text=(
                 f"{len(ids)} reminder(s) went out but we cannot tell whether they arrived "
                 "(a worker stopped, or the mail or SMS provider did not answer in time). "
-                "They were not resent, so no one gets a copy twice. Please check the list "
-                "(Django admin, Reminders, status 'Handing over' or 'Uncertain') and "
-                "contact the patients if needed."
+                "They were not resent, so no one gets a copy twice. Please open "
+                "'Needs a person' and, for each one, resend it or mark it as delivered."
             ),
-            url=f"{settings.SITE_URL}/admin/followup/reminder/?status__exact=uncertain",
+            url=f"{settings.SITE_URL}{reverse('dashboard:needs_person')}",
         )
     logger.warning("%d reminder(s) stuck or uncertain reported to administrators", len(ids))
     return len(ids)

@@ -391,6 +391,11 @@ class ReminderStatus(models.TextChoices):
     SKIPPED = "skipped", "Skipped"
 
 
+class Settlement(models.TextChoices):
+    RESENT = "resent", "Resent by a person"
+    DELIVERED = "delivered", "Marked as delivered by a person"
+
+
 class ReminderQuerySet(models.QuerySet):
     def for_user(self, user):
         from patients.models import Patient
@@ -453,6 +458,17 @@ class Reminder(models.Model):
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     stuck_reported_at = models.DateTimeField(null=True, blank=True)
+    # A person settled an uncertain or stuck row ("Needs a person"): what they decided.
+    settlement = models.CharField(max_length=10, choices=Settlement.choices, blank=True)
+    settled_note = models.CharField(max_length=500, blank=True)
+    settled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    settled_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ReminderQuerySet.as_manager()
