@@ -27,7 +27,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from followup import messages
+from followup import channel_health, messages
 from followup.models import (
     OPEN_STATUSES,
     CheckInStatus,
@@ -105,12 +105,33 @@ def dispatch_due(*, now: datetime | None = None) -> int:
 def send_batch(ids: list[int], *, now: datetime | None = None) -> Counter:
     results: Counter = Counter()
     transports = Transports()
+    health = ChannelOutcomes()
     try:
         for pk in ids:
-            results[send_one(pk, transports, now=now)] += 1
+            results[send_one(pk, transports, now=now, health=health)] += 1
     finally:
         transports.close()
+        health.record()
     return results
+
+
+class ChannelOutcomes:
+    """What a batch learned about each channel, written once per batch (not per message).
+
+    Any success in the batch means the channel works; otherwise its last server fault
+    marks it degraded.
+    """
+
+    def __init__(self):
+        self.succeeded: set[str] = set()
+        self.faults: dict[str, str] = {}
+
+    def record(self) -> None:
+        for channel, error in self.faults.items():
+            if channel not in self.succeeded:
+                channel_health.channel_fault(channel=channel, error=error)
+        for channel in self.succeeded:
+            channel_health.channel_ok(channel=channel)
 
 
 def _claim(pk: int, now: datetime) -> bool:
@@ -179,8 +200,15 @@ def _why_not(reminder: Reminder, now: datetime) -> tuple[str, str] | None:
     return None
 
 
-def send_one(pk: int, transports: Transports, *, now: datetime | None = None) -> str:
+def send_one(
+    pk: int,
+    transports: Transports,
+    *,
+    now: datetime | None = None,
+    health: ChannelOutcomes | None = None,
+) -> str:
     now = now or timezone.now()
+    health = health or ChannelOutcomes()
     if not _claim(pk, now):
         return "not-claimed"
     reminder = Reminder.objects.select_related("patient", "visit", "checkin", "recipient_user").get(
@@ -239,6 +267,9 @@ def send_one(pk: int, transports: Transports, *, now: datetime | None = None) ->
             )
         return "failed"
     except TransientError as exc:
+        # A server or channel fault: never the patient's contact. Retried with capped
+        # backoff; the channel is marked degraded (one alert per outage).
+        health.faults[channel] = str(exc)
         attempt = {"succeeded": False, "error": str(exc)}
         if reminder.attempts >= settings.REMINDER_MAX_ATTEMPTS:
             _conclude(reminder, attempt, status=ReminderStatus.FAILED, last_error=str(exc)[:500])
@@ -253,6 +284,7 @@ def send_one(pk: int, transports: Transports, *, now: datetime | None = None) ->
             queued_at=None,
         )
         return "retry"
+    health.succeeded.add(channel)
     _conclude(
         reminder,
         {"succeeded": True, "provider_message_id": provider_id},

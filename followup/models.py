@@ -459,8 +459,11 @@ class Reminder(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     stuck_reported_at = models.DateTimeField(null=True, blank=True)
     # A person settled an uncertain or stuck row ("Needs a person"): what they decided.
-    settlement = models.CharField(max_length=10, choices=Settlement.choices, blank=True)
-    settled_note = models.CharField(max_length=500, blank=True)
+    # (db_default: the bulk planner inserts rows with raw SQL that does not name them)
+    settlement = models.CharField(
+        max_length=10, choices=Settlement.choices, blank=True, db_default=""
+    )
+    settled_note = models.CharField(max_length=500, blank=True, db_default="")
     settled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -698,3 +701,6 @@ class OverdueSnapshot(models.Model):
 
     def __str__(self):
         return f"{self.total} overdue on {self.taken_on:%Y-%m-%d}"
+
+
+from followup.models_channel import ChannelHealth  # noqa: E402, F401  (one app, two files)
