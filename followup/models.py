@@ -378,12 +378,22 @@ class Channel(models.TextChoices):
 
 
 class ReminderStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    SENDING = "sending", "Sending"
+    PENDING = "pending", "Queued"
+    # Claimed by a worker, nothing handed to a provider yet: released after the lease.
+    CLAIMED = "claimed", "Claimed"
+    # Being handed to the provider: if the worker dies now, nobody can tell.
+    SENDING = "sending", "Handing over"
     SENT = "sent", "Sent"
     FAILED = "failed", "Failed"
+    # Sent, but no answer came back: never resent automatically, a person settles it.
+    UNCERTAIN = "uncertain", "Uncertain"
     CANCELLED = "cancelled", "Cancelled"
     SKIPPED = "skipped", "Skipped"
+
+
+class Settlement(models.TextChoices):
+    RESENT = "resent", "Resent by a person"
+    DELIVERED = "delivered", "Marked as delivered by a person"
 
 
 class ReminderQuerySet(models.QuerySet):
@@ -448,6 +458,20 @@ class Reminder(models.Model):
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     stuck_reported_at = models.DateTimeField(null=True, blank=True)
+    # A person settled an uncertain or stuck row ("Needs a person"): what they decided.
+    # (db_default: the bulk planner inserts rows with raw SQL that does not name them)
+    settlement = models.CharField(
+        max_length=10, choices=Settlement.choices, blank=True, db_default=""
+    )
+    settled_note = models.CharField(max_length=500, blank=True, db_default="")
+    settled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    settled_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ReminderQuerySet.as_manager()
@@ -748,3 +772,6 @@ class NurseAlertPreference(models.Model):
 
     def __str__(self):
         return f"alerts for {self.user}: {'email and SMS' if self.sms_phone else 'email'}"
+
+
+from followup.models_channel import ChannelHealth  # noqa: E402, F401  (one app, two files)

@@ -217,9 +217,15 @@ def patient_timeline(*, patient: Patient) -> dict:
     # Messages: what was sent, what failed and what was not sent (with the reason).
     from followup.models import Reminder
 
-    sent_or_not = Reminder.objects.filter(
-        patient=patient, recipient_user__isnull=True, status__in=["sent", "failed", "skipped"]
-    ).order_by("-send_at")[:MESSAGES_ON_TIMELINE]
+    sent_or_not = (
+        Reminder.objects.filter(
+            patient=patient,
+            recipient_user__isnull=True,
+            status__in=["sent", "failed", "skipped", "uncertain"],
+        )
+        .select_related("settled_by")
+        .order_by("-send_at")[:MESSAGES_ON_TIMELINE]
+    )
     entries += [
         TimelineEntry(
             timezone.localtime(reminder.sent_at or reminder.send_at).date(),

@@ -312,6 +312,10 @@ REMINDER_MAX_ATTEMPTS = env_int("REMINDER_MAX_ATTEMPTS", 5, minimum=1)
 REMINDER_RETRY_BASE = timedelta(seconds=env_int("REMINDER_RETRY_BASE_SECONDS", 60, minimum=1))
 REMINDER_STUCK_AFTER = timedelta(minutes=env_int("REMINDER_STUCK_MINUTES", 15, minimum=1))
 REMINDER_BATCH_SIZE = env_int("REMINDER_BATCH_SIZE", 50, minimum=1)
+# A queued row not picked up after this long is enqueued again (a lost batch message);
+# a claimed row not handed over within the lease is released (its worker died).
+REMINDER_REQUEUE_AFTER = timedelta(seconds=env_int("REMINDER_REQUEUE_SECONDS", 60, minimum=5))
+REMINDER_CLAIM_LEASE = timedelta(seconds=env_int("REMINDER_CLAIM_LEASE_SECONDS", 60, minimum=5))
 NURSE_DIGEST_TIME = time(7, 30)
 # An urgent symptom report not acknowledged within this time escalates to the rest of
 # the care team and to administrators.

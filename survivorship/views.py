@@ -5,6 +5,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
+from followup.delivery import channel_health
 from survivorship.celery import app as celery_app
 from survivorship.models import Heartbeat
 from survivorship.roles import HOMES, authenticated, public, roles_of
@@ -57,4 +58,14 @@ def healthz(request):
         "status": "fail" if failed else "ok",
         "checks": {name: problem or "ok" for name, problem in checks.items()},
     }
+    # Delivery channels: a failing mail relay or SMS provider is "degraded", not down
+    # (reminders wait and retry), so it does not turn the answer into a 503.
+    channels = channel_health.channel_states() if checks["database"] is None else {}
+    for channel, state in channels.items():
+        body["checks"][channel] = state["status"]
+        if state["status"] == "degraded":
+            body[f"{channel}_last_error"] = state["last_error"]
+            body[f"{channel}_degraded_since"] = state["since"]
+            if not failed:
+                body["status"] = "degraded"
     return JsonResponse(body, status=503 if failed else 200)

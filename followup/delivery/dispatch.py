@@ -1,27 +1,39 @@
 """Sending what the outbox holds, exactly once.
 
-Each row is claimed with a conditional UPDATE (pending → sending) just before it is
-sent: whichever worker's UPDATE changes the row owns it, so two dispatchers (two beats
-by mistake, a redelivered task) can never both send it. Claiming one row at a time
-means a worker killed mid-batch leaves at most one row per process in doubt: that row
-stays "sending" and is reported to administrators after REMINDER_STUCK_AFTER, never
-resent blindly (at-most-once for the one message whose fate is unknown; exactly once
-for every other). Rows not yet claimed are still "pending" and go out on the next run.
+States say what is known: pending (queued) → claimed (a worker owns it, nothing handed
+to a provider yet) → sending (being handed over) → sent / failed / uncertain.
+
+Each row is claimed with a conditional UPDATE (pending → claimed): whichever worker's
+UPDATE changes the row owns it, so two dispatchers (two beats by mistake, a redelivered
+task) can never both send it. ``claimed_at`` is the claim's token: a row still
+"claimed" after REMINDER_CLAIM_LEASE (its worker died before handing it over) is
+released to pending and sent; its old owner can no longer move it, because the token
+changed. A row is marked "sending" in its own commit just before the provider is
+called: a worker killed then leaves that one row "sending", and a timeout or dropped
+connection after the message went out leaves it "uncertain". Neither is ever resent
+automatically; both are listed for a person (report_stuck).
 """
 
 from __future__ import annotations
 
 import logging
 from collections import Counter
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 
-from followup.delivery import messages
-from followup.delivery.transports import PermanentError, TransientError, Transports
+from followup.delivery import channel_health, messages
+from followup.delivery.transports import (
+    PermanentError,
+    TransientError,
+    Transports,
+    UncertainError,
+)
 from followup.models import (
     OPEN_STATUSES,
     CheckInStatus,
@@ -36,14 +48,25 @@ from followup.services.reminders import preference_of, quiet_hours, within_local
 logger = logging.getLogger(__name__)
 
 
-REQUEUE_AFTER = timedelta(minutes=5)
+def release_expired_claims(*, now: datetime | None = None) -> int:
+    """Claimed rows whose worker died before handing them over: back to the queue."""
+    now = now or timezone.now()
+    return Reminder.objects.filter(
+        status=ReminderStatus.CLAIMED, claimed_at__lt=now - settings.REMINDER_CLAIM_LEASE
+    ).update(
+        status=ReminderStatus.PENDING,
+        claimed_at=None,
+        queued_at=None,
+        attempts=F("attempts") - 1,
+    )
 
 
 def due_ids(*, now: datetime | None = None, limit: int = 5000) -> list[int]:
     now = now or timezone.now()
+    requeue_before = now - settings.REMINDER_REQUEUE_AFTER
     return list(
         Reminder.objects.due(now)
-        .filter(Q(queued_at__isnull=True) | Q(queued_at__lt=now - REQUEUE_AFTER))
+        .filter(Q(queued_at__isnull=True) | Q(queued_at__lt=requeue_before))
         .order_by("send_at", "pk")
         .values_list("pk", flat=True)[:limit]
     )
@@ -76,6 +99,7 @@ def enqueue_soon(ids: list[int]) -> None:
 def dispatch_due(*, now: datetime | None = None) -> int:
     """Enqueue due rows not already waiting in the queue (or waiting suspiciously long)."""
     now = now or timezone.now()
+    release_expired_claims(now=now)
     ids = due_ids(now=now)
     if ids:
         Reminder.objects.filter(pk__in=ids).update(queued_at=now)
@@ -86,25 +110,59 @@ def dispatch_due(*, now: datetime | None = None) -> int:
 def send_batch(ids: list[int], *, now: datetime | None = None) -> Counter:
     results: Counter = Counter()
     transports = Transports()
+    health = ChannelOutcomes()
     try:
         for pk in ids:
-            results[send_one(pk, transports, now=now)] += 1
+            results[send_one(pk, transports, now=now, health=health)] += 1
     finally:
         transports.close()
+        health.record()
     return results
+
+
+class ChannelOutcomes:
+    """What a batch learned about each channel, written once per batch (not per message).
+
+    Any success in the batch means the channel works; otherwise its last server fault
+    marks it degraded.
+    """
+
+    def __init__(self):
+        self.succeeded: set[str] = set()
+        self.faults: dict[str, str] = {}
+
+    def record(self) -> None:
+        for channel, error in self.faults.items():
+            if channel not in self.succeeded:
+                channel_health.channel_fault(channel=channel, error=error)
+        for channel in self.succeeded:
+            channel_health.channel_ok(channel=channel)
 
 
 def _claim(pk: int, now: datetime) -> bool:
     return bool(
         Reminder.objects.filter(pk=pk, status=ReminderStatus.PENDING, send_at__lte=now).update(
-            status=ReminderStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1
+            status=ReminderStatus.CLAIMED, claimed_at=now, attempts=F("attempts") + 1
         )
     )
 
 
+def _hand_over(reminder: Reminder) -> bool:
+    """claimed → sending, committed before the provider is called; False if released."""
+    return bool(
+        Reminder.objects.filter(
+            pk=reminder.pk, status=ReminderStatus.CLAIMED, claimed_at=reminder.claimed_at
+        ).update(status=ReminderStatus.SENDING)
+    )
+
+
 def _finish(reminder: Reminder, **fields) -> None:
-    # Only the claimant moves a row out of "sending".
-    Reminder.objects.filter(pk=reminder.pk, status=ReminderStatus.SENDING).update(**fields)
+    # Only the claimant (same claim token) moves a row out of "claimed" or "sending".
+    Reminder.objects.filter(
+        pk=reminder.pk,
+        status__in=[ReminderStatus.CLAIMED, ReminderStatus.SENDING],
+        claimed_at=reminder.claimed_at,
+    ).update(**fields)
 
 
 def _skip(reminder: Reminder, reason: str) -> str:
@@ -152,8 +210,15 @@ def _why_not(reminder: Reminder, now: datetime) -> tuple[str, str] | None:
     return None
 
 
-def send_one(pk: int, transports: Transports, *, now: datetime | None = None) -> str:
+def send_one(
+    pk: int,
+    transports: Transports,
+    *,
+    now: datetime | None = None,
+    health: ChannelOutcomes | None = None,
+) -> str:
     now = now or timezone.now()
+    health = health or ChannelOutcomes()
     if not _claim(pk, now):
         return "not-claimed"
     reminder = Reminder.objects.select_related("patient", "visit", "checkin", "recipient_user").get(
@@ -185,9 +250,21 @@ def send_one(pk: int, transports: Transports, *, now: datetime | None = None) ->
                 queued_at=None,
             )
             return "deferred"
+    message = replace(messages.render(reminder, channel), idempotency_key=reminder.dedupe_key)
+    if not _hand_over(reminder):
+        return "not-claimed"
     try:
-        message = messages.render(reminder, channel)
         provider_id = transports.for_channel(channel).send(message)
+    except UncertainError as exc:
+        _conclude(
+            reminder,
+            {"succeeded": False, "error": str(exc)},
+            status=ReminderStatus.UNCERTAIN,
+            last_error=str(exc)[:500],
+            channel=channel,
+        )
+        logger.warning("reminder %s uncertain: %s", reminder.pk, type(exc.__cause__).__name__)
+        return "uncertain"
     except PermanentError as exc:
         _conclude(
             reminder,
@@ -202,6 +279,9 @@ def send_one(pk: int, transports: Transports, *, now: datetime | None = None) ->
             )
         return "failed"
     except TransientError as exc:
+        # A server or channel fault: never the patient's contact. Retried with capped
+        # backoff; the channel is marked degraded (one alert per outage).
+        health.faults[channel] = str(exc)
         attempt = {"succeeded": False, "error": str(exc)}
         if reminder.attempts >= settings.REMINDER_MAX_ATTEMPTS:
             _conclude(reminder, attempt, status=ReminderStatus.FAILED, last_error=str(exc)[:500])
@@ -216,6 +296,7 @@ def send_one(pk: int, transports: Transports, *, now: datetime | None = None) ->
             queued_at=None,
         )
         return "retry"
+    health.succeeded.add(channel)
     _conclude(
         reminder,
         {"succeeded": True, "provider_message_id": provider_id},
@@ -246,7 +327,11 @@ def _conclude(reminder: Reminder, attempt: dict, **fields) -> None:
 
 
 def report_stuck(*, now: datetime | None = None) -> int:
-    """Rows left "sending" (a worker died mid-send): tell administrators, do not resend."""
+    """Rows nobody can vouch for: tell administrators (a count, no names), do not resend.
+
+    "sending" rows older than REMINDER_STUCK_AFTER (a worker died while handing one
+    over) and "uncertain" rows (sent, no answer came back).
+    """
     from django.contrib.auth.models import User
 
     from followup.services.reminders import nurse_alert
@@ -254,8 +339,8 @@ def report_stuck(*, now: datetime | None = None) -> int:
 
     now = now or timezone.now()
     stuck = Reminder.objects.filter(
-        status=ReminderStatus.SENDING,
-        claimed_at__lt=now - settings.REMINDER_STUCK_AFTER,
+        Q(status=ReminderStatus.SENDING, claimed_at__lt=now - settings.REMINDER_STUCK_AFTER)
+        | Q(status=ReminderStatus.UNCERTAIN),
         stuck_reported_at__isnull=True,
     )
     ids = list(stuck.values_list("pk", flat=True))
@@ -269,11 +354,12 @@ def report_stuck(*, now: datetime | None = None) -> int:
             dedupe_key=f"stuck:{now:%Y%m%dT%H%M}",
             subject=f"{len(ids)} reminder(s) may not have been delivered",
             text=(
-                f"{len(ids)} reminder(s) were being sent when a worker stopped, so we cannot "
-                "tell whether they arrived. They were not resent. Check the delivery log "
-                "(Django admin, Reminders, status 'Sending') and contact the patients if needed."
+                f"{len(ids)} reminder(s) went out but we cannot tell whether they arrived "
+                "(a worker stopped, or the mail or SMS provider did not answer in time). "
+                "They were not resent, so no one gets a copy twice. Please open "
+                "'Needs a person' and, for each one, resend it or mark it as delivered."
             ),
-            url=f"{settings.SITE_URL}/admin/followup/reminder/?status__exact=sending",
+            url=f"{settings.SITE_URL}{reverse('dashboard:needs_person')}",
         )
-    logger.warning("%d reminder(s) stuck in sending reported to administrators", len(ids))
+    logger.warning("%d reminder(s) stuck or uncertain reported to administrators", len(ids))
     return len(ids)

@@ -1,13 +1,22 @@
 """One Transport per channel. Each ``send()`` returns the provider's message id or raises.
 
-TransientError: worth trying again later (timeouts, 5xx, a busy server).
-PermanentError: trying again cannot help (a rejected address, an invalid number); the
-row fails visibly and the patient's contact is flagged for a nurse to fix.
+The three errors say what is known about the message:
+
+PermanentError: the recipient itself was refused (SMTP 550/551/553 or 5.1.x at RCPT, an
+    invalid number from the SMS provider). Nothing was delivered; trying again cannot
+    help; the row fails and the patient's contact is flagged for a nurse to fix.
+TransientError: the server or channel failed (connect, TLS, auth, any 4xx, a 5xx at MAIL
+    or DATA, a provider 5xx). Nothing was accepted and it is not the patient's fault:
+    retried with capped backoff, the patient is never flagged.
+UncertainError: the message went out but no answer came back (a timeout or a dropped
+    connection after DATA, an HTTP request sent with no response). It may have arrived:
+    never resent automatically; a person settles it on "Needs a person".
 """
 
 from __future__ import annotations
 
 import base64
+import http.client
 import json
 import re
 import smtplib
@@ -33,12 +42,24 @@ class PermanentError(Exception):
     pass
 
 
+class UncertainError(Exception):
+    pass
+
+
+def recipient_refused(code: int, reply: bytes | str) -> bool:
+    """Whether an SMTP reply at RCPT blames the address rather than the server (RFC 3463)."""
+    text = reply.decode(errors="replace") if isinstance(reply, bytes) else reply
+    return code in (550, 551, 553) or text.strip().startswith("5.1.")
+
+
 @dataclass(frozen=True)
 class Message:
     to: str
     subject: str
     text: str
     html: str = ""
+    # Sent to providers that deduplicate on it, so a retried request is delivered once.
+    idempotency_key: str = ""
 
 
 class EmailTransport:
@@ -69,19 +90,53 @@ class EmailTransport:
         )
         if message.html:
             email.attach_alternative(message.html, "text/html")
-        try:
+        self._converse(email, message.to)
+        return message_id
+
+    def _converse(self, email: EmailMultiAlternatives, to: str) -> None:
+        """MAIL, RCPT, DATA one at a time, so a failure says which step it came from."""
+        smtp = getattr(self.connection, "connection", None)
+        if not isinstance(smtp, smtplib.SMTP):  # console or file backend in development
             email.send()
-        except smtplib.SMTPRecipientsRefused as exc:
-            raise PermanentError(f"address refused by the mail server: {exc.recipients}") from exc
-        except smtplib.SMTPResponseException as exc:
-            if 500 <= exc.smtp_code < 600 and exc.smtp_code not in (554,):
-                raise PermanentError(f"mail server said {exc.smtp_code}") from exc
-            self.close()
-            raise TransientError(f"mail server said {exc.smtp_code}") from exc
+            return
+        phase = "MAIL"
+        try:
+            smtp.ehlo_or_helo_if_needed()
+            code, reply = smtp.mail(email.from_email)
+            if code != 250:
+                self._reset(smtp)
+                raise TransientError(f"mail server said {code} at MAIL")
+            phase = "RCPT"
+            code, reply = smtp.rcpt(to)
+            if code not in (250, 251):
+                self._reset(smtp)
+                if recipient_refused(code, reply):
+                    raise PermanentError(f"address refused by the mail server ({code})")
+                raise TransientError(f"mail server said {code} at RCPT")
+            phase = "DATA"
+            code, reply = smtp.data(email.message().as_bytes(linesep="\r\n"))
+            if code != 250:
+                self._reset(smtp)
+                raise TransientError(f"mail server said {code} at DATA")
+        except smtplib.SMTPDataError as exc:  # refused DATA itself: nothing was sent
+            self._reset(smtp)
+            raise TransientError(f"mail server said {exc.smtp_code} at DATA") from exc
         except (smtplib.SMTPException, OSError) as exc:
             self.close()
-            raise TransientError(f"mail server unreachable: {type(exc).__name__}") from exc
-        return message_id
+            if phase == "DATA":
+                raise UncertainError(
+                    f"no answer from the mail server after the message was sent "
+                    f"({type(exc).__name__}): it may have arrived"
+                ) from exc
+            raise TransientError(
+                f"mail server unreachable at {phase}: {type(exc).__name__}"
+            ) from exc
+
+    def _reset(self, smtp) -> None:
+        try:
+            smtp.rset()
+        except (smtplib.SMTPException, OSError):
+            self.close()
 
     def close(self):
         if self.connection is not None:
@@ -117,8 +172,15 @@ class HttpSmsTransport:
 
     POST form fields To, From, Body to SMS_HTTP_URL with HTTP basic auth
     (SMS_HTTP_USER / SMS_HTTP_TOKEN); a 2xx JSON answer carries the message id in
-    "sid", "id" or "message_id". 4xx (other than 408 and 429) means the provider will
-    never accept this message: permanent. 5xx, 408, 429 and network errors: transient.
+    "sid", "id" or "message_id".
+
+    The reminder's dedupe key goes out as ``I-Twilio-Idempotency-Token`` (Twilio) and
+    ``Idempotency-Key`` (the common convention; Vonage, MessageBird-style gateways and
+    our fake provider honour it), so a retried request is delivered once by providers
+    that support either header. Answers: 401/403 (our credentials) and 5xx, 408, 429 or
+    a refused connection are channel faults: transient, the patient is never flagged.
+    Other 4xx mean the provider will never take this number: permanent. A request that
+    went out with no answer (a read timeout, a reset connection) is uncertain.
     """
 
     def __init__(self, url: str | None = None, timeout: float = 10):
@@ -135,16 +197,24 @@ class HttpSmsTransport:
         req.add_header("Content-Type", "application/x-www-form-urlencoded")
         credentials = f"{settings.SMS_HTTP_USER}:{settings.SMS_HTTP_TOKEN}".encode()
         req.add_header("Authorization", "Basic " + base64.b64encode(credentials).decode())
+        if message.idempotency_key:
+            req.add_header("I-Twilio-Idempotency-Token", message.idempotency_key)
+            req.add_header("Idempotency-Key", message.idempotency_key)
         try:
             with request.urlopen(req, timeout=self.timeout) as response:  # noqa: S310
                 payload = response.read()
         except urlerror.HTTPError as exc:
             detail = exc.read()[:200].decode(errors="replace")
-            if 400 <= exc.code < 500 and exc.code not in (408, 429):
+            if 400 <= exc.code < 500 and exc.code not in (401, 403, 408, 429):
                 raise PermanentError(f"SMS provider refused ({exc.code}): {detail}") from exc
             raise TransientError(f"SMS provider error {exc.code}") from exc
-        except (urlerror.URLError, TimeoutError, OSError) as exc:
-            raise TransientError(f"SMS provider unreachable: {exc}") from exc
+        except urlerror.URLError as exc:  # could not connect: nothing was sent
+            raise TransientError(f"SMS provider unreachable: {exc.reason}") from exc
+        except (TimeoutError, OSError, http.client.HTTPException) as exc:
+            raise UncertainError(
+                f"no answer from the SMS provider after the request was sent "
+                f"({type(exc).__name__}): it may have arrived"
+            ) from exc
         try:
             data = json.loads(payload or b"{}")
         except ValueError:

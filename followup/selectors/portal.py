@@ -9,12 +9,22 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
+from django.conf import settings
 from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Coalesce, TruncDate
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from followup.models import CalendarFeed, CarePlan, FollowUpVisit, PlanStatus, VisitStatus
+from followup.models import (
+    CalendarFeed,
+    CarePlan,
+    FollowUpVisit,
+    PlanStatus,
+    Reminder,
+    ReminderStatus,
+    VisitStatus,
+)
+from survivorship import audit
 
 
 def upcoming_visits(
@@ -67,3 +77,26 @@ def calendar_feed_by_token(*, token: str) -> CalendarFeed:
         patient__active=True, patient__user__is_active=True
     )
     return get_object_or_404(feeds, token=token)
+
+
+def needs_person(*, user, now: datetime | None = None) -> QuerySet:
+    """Messages nobody can vouch for, in the user's scope (the patient's nurses, admins).
+
+    "uncertain" (handed to the provider, no answer came back) and "sending" rows older
+    than REMINDER_STUCK_AFTER (a worker died while handing one over). Neither is ever
+    resent automatically: a person settles each one.
+    """
+    now = now or timezone.now()
+    return (
+        Reminder.objects.for_user(user)
+        .filter(
+            Q(status=ReminderStatus.UNCERTAIN)
+            | Q(status=ReminderStatus.SENDING, claimed_at__lt=now - settings.REMINDER_STUCK_AFTER)
+        )
+        .select_related("patient")
+        .order_by("claimed_at", "pk")
+    )
+
+
+def needs_person_get(*, user, pk, now: datetime | None = None):
+    return audit.get_in_scope(needs_person(user=user, now=now), Reminder, pk)

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from followup.delivery import dispatch
 from followup.models import (
     OPEN_STATUSES,
     CalendarFeed,
@@ -17,12 +18,16 @@ from followup.models import (
     FollowUpVisit,
     Outcome,
     PlanStatus,
+    Reminder,
     ReminderPreference,
+    ReminderStatus,
+    Settlement,
     VisitStatus,
 )
 from followup.rules import scheduling
 from followup.services import reminders
 from patients.choices import Intent
+from survivorship import audit
 
 
 def default_start_date(diagnosis) -> date | None:
@@ -407,3 +412,48 @@ def visit_remind_now(*, visit: FollowUpVisit):
     if created and send_at <= now:
         enqueue_soon([reminder.pk])
     return reminder, created
+
+
+def reminder_settle(*, reminder, by, action: str, note: str, now: datetime | None = None):
+    """A person settles an uncertain or stuck message: resend it, or mark it delivered.
+
+    Only a row still uncertain or "sending" moves (a conditional UPDATE), so two people
+    settling the same row at once cannot both resend it. Audited; the note shows on the
+    patient's timeline.
+    """
+    now = now or timezone.now()
+    note = note.replace("\x00", "").strip()
+    if not note:
+        raise ValidationError({"note": "Add a short note: what you checked or decided."})
+    if action not in Settlement.values:
+        raise ValidationError({"action": "Choose resend or mark as delivered."})
+    fields = {
+        "settlement": action,
+        "settled_note": note[:500],
+        "settled_by": by,
+        "settled_at": now,
+    }
+    if action == Settlement.RESENT:
+        fields.update(
+            status=ReminderStatus.PENDING,
+            send_at=now,
+            queued_at=None,
+            claimed_at=None,
+            stuck_reported_at=None,
+            attempts=0,
+        )
+    else:
+        fields.update(status=ReminderStatus.SENT, sent_at=reminder.claimed_at or now)
+    with transaction.atomic():
+        moved = Reminder.objects.filter(
+            pk=reminder.pk,
+            status__in=[ReminderStatus.UNCERTAIN, ReminderStatus.SENDING],
+            claimed_at=reminder.claimed_at,
+        ).update(**fields)
+        if not moved:
+            raise ValidationError("Someone else has already settled this message.")
+        audit.record(action="update", patient_id=reminder.patient_id, obj=reminder)
+        if action == Settlement.RESENT:
+            dispatch.enqueue_soon([reminder.pk])
+    reminder.refresh_from_db()
+    return reminder

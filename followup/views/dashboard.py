@@ -14,8 +14,9 @@ from django.utils import timezone
 from django.utils.html import format_html_join
 from django.views.decorators.http import require_POST
 
-from followup.models import FollowUpVisit, ItemKind
+from followup.models import FollowUpVisit, ItemKind, Settlement
 from followup.selectors import dashboard
+from followup.selectors import portal as selectors
 from followup.services import plans as services
 from followup.services.reminders import zone_of
 from patients import services as patient_services
@@ -278,6 +279,47 @@ def patient_reassign(request, pk):
         request, f"{patient.full_name} is now with {nurse.get_full_name() or nurse.username}."
     )
     return _back(request)
+
+
+# --- Needs a person: messages nobody can vouch for -----------------------------------
+
+
+NEEDS_PERSON_SHOWN = 200
+
+
+@role_required(*STAFF)
+def needs_person(request):
+    rows = list(selectors.needs_person(user=request.user)[:NEEDS_PERSON_SHOWN])
+    audit.record(action="view", object_type="needs a person")
+    return render(
+        request,
+        "followup/dashboard_needs_person.html",
+        {"rows": rows, "shown": NEEDS_PERSON_SHOWN, "tab": "needs_person"},
+    )
+
+
+@role_required(*STAFF)
+@require_POST
+def needs_person_settle(request, pk):
+    reminder = selectors.needs_person_get(user=request.user, pk=pk)
+    try:
+        services.reminder_settle(
+            reminder=reminder,
+            by=request.user,
+            action=request.POST.get("action", ""),
+            note=request.POST.get("note", ""),
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("dashboard:needs_person")
+    if reminder.settlement == Settlement.RESENT:
+        done = "will be sent again in a moment"
+    else:
+        done = "is marked as delivered"
+    messages.success(
+        request, f"The {reminder.get_kind_display().lower()} to {reminder.patient} {done}."
+    )
+    return redirect("dashboard:needs_person")
 
 
 # --- The access log -----------------------------------------------------------------------

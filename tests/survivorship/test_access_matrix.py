@@ -74,6 +74,8 @@ EXPECTED = {
     "dashboard:contacted": {NURSE, ADMIN},
     "dashboard:remind": {NURSE, ADMIN},
     "dashboard:reassign": {ADMIN},
+    "dashboard:needs_person": {NURSE, ADMIN},
+    "dashboard:settle": {NURSE, ADMIN},
     "dashboard:audit": {ADMIN},
     "dashboard:audit_export": {ADMIN},
     "portal:access": {PATIENT},
