@@ -4,7 +4,13 @@ from datetime import date
 from django import forms
 from django.contrib.auth.models import User
 
-from patients.choices import LATERAL_CANCER_TYPES, CancerType, DiseaseStatus, RecurrenceType
+from patients.choices import (
+    LATERAL_CANCER_TYPES,
+    CancerType,
+    DiseaseStatus,
+    Modality,
+    RecurrenceType,
+)
 from patients.models import CancerDiagnosis, Patient, Treatment, timezone_choices
 from patients.selectors import SCOPES, SORTS
 from patients.services import PATIENT_FIELDS, RETURN
@@ -122,14 +128,32 @@ class DiagnosisForm(forms.ModelForm):
 class TreatmentForm(forms.ModelForm):
     class Meta:
         model = Treatment
-        fields = ["modality", "intent", "started_on", "ended_on", "notes", "lasting_side_effects"]
+        fields = [
+            "modality", "intent", "started_on", "ended_on",
+            "procedure", "side", "agent", "agent_other", "cycles", "dose_mg_m2",
+            "radiation_site", "radiation_dose_gy", "planned_duration_months",
+            "notes", "lasting_side_effects",
+        ]  # fmt: skip
         field_classes = {"started_on": DateField, "ended_on": DateField}
+        help_texts = {
+            "procedure": "Surgery: what was done, e.g. lumpectomy.",
+            "agent": "Chemotherapy, hormone, immuno- or targeted therapy. One agent per row.",
+            "dose_mg_m2": "Chemotherapy: the cumulative dose of this agent over all cycles.",
+            "radiation_site": "Radiation: where it was given.",
+            "planned_duration_months": "Hormone therapy: how long it is planned for.",
+        }
         widgets = {
             "started_on": DateInput(),
             "ended_on": DateInput(),
             "notes": forms.Textarea(attrs={"rows": 3}),
             "lasting_side_effects": forms.Textarea(attrs={"rows": 2}),
         }
+
+    def clean(self):
+        data = super().clean()
+        if data.get("modality") == Modality.RADIATION and not data.get("radiation_site"):
+            self.add_error("radiation_site", "Say where the radiation was given (site or field).")
+        return data
 
 
 REPORTED_STATUSES = [
