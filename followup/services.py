@@ -176,9 +176,7 @@ def careplan_generate(*, plan: CarePlan, today: date | None = None) -> dict[str,
             to_delete.append(visit.pk)
     FollowUpVisit.objects.bulk_create(to_create, batch_size=1000)
     if to_update:
-        FollowUpVisit.objects.bulk_update(
-            to_update, list(_ITEM_FIELDS), batch_size=500
-        )
+        FollowUpVisit.objects.bulk_update(to_update, list(_ITEM_FIELDS), batch_size=500)
     if to_delete:
         FollowUpVisit.objects.filter(pk__in=to_delete).delete()
     if plan.generated_through != horizon:

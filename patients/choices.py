@@ -82,7 +82,9 @@ class Agent(models.TextChoices):
     OTHER = "other", "Other (write it in)"
 
 
-ANTHRACYCLINES = frozenset({"doxorubicin", "daunorubicin", "epirubicin", "idarubicin", "mitoxantrone"})
+ANTHRACYCLINES = frozenset(
+    {"doxorubicin", "daunorubicin", "epirubicin", "idarubicin", "mitoxantrone"}
+)
 # Agents that make sense for each modality (the form checks the pairing).
 AGENT_MODALITIES = {"chemotherapy", "hormone", "immunotherapy", "targeted"}
 

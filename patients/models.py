@@ -383,7 +383,6 @@ class Treatment(models.Model):
         if errors:
             raise ValidationError(errors)
 
-
     def _summary_errors(self) -> dict[str, str]:
         errors = {}
         if self.modality == Modality.RADIATION:
@@ -404,9 +403,8 @@ class Treatment(models.Model):
         if self.agent_other.strip() and self.agent != Agent.OTHER:
             errors["agent_other"] = 'Choose "Other" as the agent to write one in.'
         if self.dose_mg_m2 is not None:
-            limit = (
-                self.MAX_ANTHRACYCLINE_MG_M2 if self.agent in ANTHRACYCLINES else self.MAX_DOSE_MG_M2
-            )
+            anthracycline = self.agent in ANTHRACYCLINES
+            limit = self.MAX_ANTHRACYCLINE_MG_M2 if anthracycline else self.MAX_DOSE_MG_M2
             if not self.agent:
                 errors["dose_mg_m2"] = "Choose the agent this dose is for."
             elif not (0 < self.dose_mg_m2 <= limit):

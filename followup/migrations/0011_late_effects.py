@@ -4,46 +4,120 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('followup', '0010_dashboard_indexes'),
+        ("followup", "0010_dashboard_indexes"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='followupvisit',
-            name='reason',
+            model_name="followupvisit",
+            name="reason",
             field=models.CharField(blank=True, max_length=300),
         ),
         migrations.AddField(
-            model_name='followupvisit',
-            name='responsible',
-            field=models.CharField(choices=[('oncology', 'Cancer team'), ('primary_care', 'Primary-care doctor'), ('patient', 'You (the patient)')], default='oncology', max_length=16, verbose_name='who does it'),
+            model_name="followupvisit",
+            name="responsible",
+            field=models.CharField(
+                choices=[
+                    ("oncology", "Cancer team"),
+                    ("primary_care", "Primary-care doctor"),
+                    ("patient", "You (the patient)"),
+                ],
+                default="oncology",
+                max_length=16,
+                verbose_name="who does it",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalfollowupvisit',
-            name='reason',
+            model_name="historicalfollowupvisit",
+            name="reason",
             field=models.CharField(blank=True, max_length=300),
         ),
         migrations.AddField(
-            model_name='historicalfollowupvisit',
-            name='responsible',
-            field=models.CharField(choices=[('oncology', 'Cancer team'), ('primary_care', 'Primary-care doctor'), ('patient', 'You (the patient)')], default='oncology', max_length=16, verbose_name='who does it'),
+            model_name="historicalfollowupvisit",
+            name="responsible",
+            field=models.CharField(
+                choices=[
+                    ("oncology", "Cancer team"),
+                    ("primary_care", "Primary-care doctor"),
+                    ("patient", "You (the patient)"),
+                ],
+                default="oncology",
+                max_length=16,
+                verbose_name="who does it",
+            ),
         ),
         migrations.AlterField(
-            model_name='followupvisit',
-            name='modality',
-            field=models.CharField(blank=True, choices=[('mammogram', 'Mammogram'), ('ct', 'CT'), ('low_dose_ct', 'Low-dose CT'), ('mri', 'MRI'), ('pet_ct', 'PET-CT'), ('ultrasound', 'Ultrasound'), ('xray', 'X-ray'), ('ct_chest', 'Chest CT'), ('ct_chest_abdomen', 'CT of chest and abdomen'), ('low_dose_ct_chest', 'Low-dose chest CT'), ('ct_or_pet_ct', 'CT or PET-CT'), ('head_neck_baseline', 'Baseline imaging of head and neck'), ('echocardiogram', 'Echocardiogram'), ('dexa', 'Bone density (DEXA)')], max_length=20),
+            model_name="followupvisit",
+            name="modality",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("mammogram", "Mammogram"),
+                    ("ct", "CT"),
+                    ("low_dose_ct", "Low-dose CT"),
+                    ("mri", "MRI"),
+                    ("pet_ct", "PET-CT"),
+                    ("ultrasound", "Ultrasound"),
+                    ("xray", "X-ray"),
+                    ("ct_chest", "Chest CT"),
+                    ("ct_chest_abdomen", "CT of chest and abdomen"),
+                    ("low_dose_ct_chest", "Low-dose chest CT"),
+                    ("ct_or_pet_ct", "CT or PET-CT"),
+                    ("head_neck_baseline", "Baseline imaging of head and neck"),
+                    ("echocardiogram", "Echocardiogram"),
+                    ("dexa", "Bone density (DEXA)"),
+                ],
+                max_length=20,
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalfollowupvisit',
-            name='modality',
-            field=models.CharField(blank=True, choices=[('mammogram', 'Mammogram'), ('ct', 'CT'), ('low_dose_ct', 'Low-dose CT'), ('mri', 'MRI'), ('pet_ct', 'PET-CT'), ('ultrasound', 'Ultrasound'), ('xray', 'X-ray'), ('ct_chest', 'Chest CT'), ('ct_chest_abdomen', 'CT of chest and abdomen'), ('low_dose_ct_chest', 'Low-dose chest CT'), ('ct_or_pet_ct', 'CT or PET-CT'), ('head_neck_baseline', 'Baseline imaging of head and neck'), ('echocardiogram', 'Echocardiogram'), ('dexa', 'Bone density (DEXA)')], max_length=20),
+            model_name="historicalfollowupvisit",
+            name="modality",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("mammogram", "Mammogram"),
+                    ("ct", "CT"),
+                    ("low_dose_ct", "Low-dose CT"),
+                    ("mri", "MRI"),
+                    ("pet_ct", "PET-CT"),
+                    ("ultrasound", "Ultrasound"),
+                    ("xray", "X-ray"),
+                    ("ct_chest", "Chest CT"),
+                    ("ct_chest_abdomen", "CT of chest and abdomen"),
+                    ("low_dose_ct_chest", "Low-dose chest CT"),
+                    ("ct_or_pet_ct", "CT or PET-CT"),
+                    ("head_neck_baseline", "Baseline imaging of head and neck"),
+                    ("echocardiogram", "Echocardiogram"),
+                    ("dexa", "Bone density (DEXA)"),
+                ],
+                max_length=20,
+            ),
         ),
         migrations.AlterField(
-            model_name='schedulerule',
-            name='modality',
-            field=models.CharField(blank=True, choices=[('mammogram', 'Mammogram'), ('ct', 'CT'), ('low_dose_ct', 'Low-dose CT'), ('mri', 'MRI'), ('pet_ct', 'PET-CT'), ('ultrasound', 'Ultrasound'), ('xray', 'X-ray'), ('ct_chest', 'Chest CT'), ('ct_chest_abdomen', 'CT of chest and abdomen'), ('low_dose_ct_chest', 'Low-dose chest CT'), ('ct_or_pet_ct', 'CT or PET-CT'), ('head_neck_baseline', 'Baseline imaging of head and neck'), ('echocardiogram', 'Echocardiogram'), ('dexa', 'Bone density (DEXA)')], max_length=20),
+            model_name="schedulerule",
+            name="modality",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("mammogram", "Mammogram"),
+                    ("ct", "CT"),
+                    ("low_dose_ct", "Low-dose CT"),
+                    ("mri", "MRI"),
+                    ("pet_ct", "PET-CT"),
+                    ("ultrasound", "Ultrasound"),
+                    ("xray", "X-ray"),
+                    ("ct_chest", "Chest CT"),
+                    ("ct_chest_abdomen", "CT of chest and abdomen"),
+                    ("low_dose_ct_chest", "Low-dose chest CT"),
+                    ("ct_or_pet_ct", "CT or PET-CT"),
+                    ("head_neck_baseline", "Baseline imaging of head and neck"),
+                    ("echocardiogram", "Echocardiogram"),
+                    ("dexa", "Bone density (DEXA)"),
+                ],
+                max_length=20,
+            ),
         ),
     ]
 
