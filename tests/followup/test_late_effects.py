@@ -200,3 +200,33 @@ def test_it_explains_bad_treatment_input_field_by_field(
     response = client.post(reverse("nurse:treatment_create", args=[diagnosis.pk]), data)
     assert response.status_code == 400
     assert message in " ".join(response.context["form"].errors[field])
+
+
+def test_a_hodgkin_plan_after_mantle_radiation_at_19_lists_echo_breast_mri_and_tsh(client, nurse):
+    from patients.models import CancerDiagnosis
+    from tests.factories import make_patient
+
+    today = timezone.localdate()
+    patient = make_patient(nurse, mrn="MRN-2001", given="Ada", date_of_birth=date(1998, 5, 1),
+                           sex="female")  # fmt: skip
+    diagnosis = CancerDiagnosis.objects.create(
+        patient=patient, cancer_type="hodgkin_lymphoma", diagnosed_on=date(2017, 1, 10)
+    )
+    Treatment.objects.create(diagnosis=diagnosis, modality="radiation",
+                             started_on=date(2017, 5, 1), ended_on=date(2017, 6, 1),
+                             radiation_site="mantle", radiation_dose_gy=Decimal("30"))  # fmt: skip
+    plan = services.careplan_create(
+        diagnosis=diagnosis,
+        template=CarePlanTemplate.objects.get(code="hodgkin_lymphoma"),
+        start_date=date(2017, 6, 1),
+        owner=nurse,
+        today=today,
+    )
+    keys_ = set(plan.visits.values_list("rule_key", flat=True))
+    assert {"le_echo_baseline", "le_echo", "le_breast_mri", "le_mammogram", "le_tsh"} <= keys_
+    mri = plan.visits.filter(rule_key="le_breast_mri").order_by("due_date").first()
+    assert mri.due_date == date(2025, 6, 1)  # 8 years after radiation (age 27 then)
+    client.force_login(nurse)
+    page = client.get(reverse("nurse:plan", args=[plan.pk])).content.decode()
+    assert "Because of chest radiation, 2017, before age 30." in page
+    assert "Primary-care doctor" in page
