@@ -282,9 +282,13 @@ class FollowUpVisit(models.Model):
     instructions = models.TextField(blank=True)
     # Why a late-effects item is there ("Because of chest radiation, 2019") and who does
     # it; empty reason for the cancer-type template's items.
-    reason = models.CharField(max_length=300, blank=True)
+    reason = models.CharField(max_length=300, blank=True, db_default="")
     responsible = models.CharField(
-        "who does it", max_length=16, choices=RESPONSIBLE_CHOICES, default=ONCOLOGY
+        "who does it",
+        max_length=16,
+        choices=RESPONSIBLE_CHOICES,
+        default=ONCOLOGY,
+        db_default=ONCOLOGY,
     )
     due_date = models.DateField()
     window_start = models.DateField()
