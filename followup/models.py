@@ -282,7 +282,7 @@ class FollowUpVisit(models.Model):
     instructions = models.TextField(blank=True)
     # Why a late-effects item is there ("Because of chest radiation, 2019") and who does
     # it; empty reason for the cancer-type template's items.
-    reason = models.CharField(max_length=300, blank=True, db_default="")
+    reason = models.CharField(max_length=300, blank=True, default="", db_default="")
     responsible = models.CharField(
         "who does it",
         max_length=16,

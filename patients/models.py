@@ -328,10 +328,16 @@ class Treatment(models.Model):
     # Treatment summary as ASCO's survivorship care plan template has it. All optional so
     # treatments recorded before these fields keep their data; clean() asks for what each
     # modality needs.
-    procedure = models.CharField("procedure", max_length=200, blank=True, db_default="")
-    side = models.CharField(max_length=8, choices=Side.choices, blank=True, db_default="")
-    agent = models.CharField(max_length=20, choices=Agent.choices, blank=True, db_default="")
-    agent_other = models.CharField("other agent", max_length=120, blank=True, db_default="")
+    procedure = models.CharField("procedure", max_length=200, blank=True, default="", db_default="")
+    side = models.CharField(
+        max_length=8, choices=Side.choices, blank=True, default="", db_default=""
+    )
+    agent = models.CharField(
+        max_length=20, choices=Agent.choices, blank=True, default="", db_default=""
+    )
+    agent_other = models.CharField(
+        "other agent", max_length=120, blank=True, default="", db_default=""
+    )
     cycles = models.PositiveSmallIntegerField(null=True, blank=True)
     dose_mg_m2 = models.DecimalField(
         "cumulative dose (mg/m²)",
@@ -342,7 +348,12 @@ class Treatment(models.Model):
         help_text="The total over all cycles, in mg per m² of body surface.",
     )
     radiation_site = models.CharField(
-        "site or field", max_length=20, choices=RadiationSite.choices, blank=True, db_default=""
+        "site or field",
+        max_length=20,
+        choices=RadiationSite.choices,
+        blank=True,
+        default="",
+        db_default="",
     )
     radiation_dose_gy = models.DecimalField(
         "total dose (Gy)", max_digits=5, decimal_places=1, null=True, blank=True

@@ -4,30 +4,49 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('followup', '0011_late_effects'),
+        ("followup", "0011_late_effects"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='followupvisit',
-            name='reason',
-            field=models.CharField(blank=True, db_default='', max_length=300),
+            model_name="followupvisit",
+            name="reason",
+            field=models.CharField(blank=True, db_default="", max_length=300),
         ),
         migrations.AlterField(
-            model_name='followupvisit',
-            name='responsible',
-            field=models.CharField(choices=[('oncology', 'Cancer team'), ('primary_care', 'Primary-care doctor'), ('patient', 'You (the patient)')], db_default='oncology', default='oncology', max_length=16, verbose_name='who does it'),
+            model_name="followupvisit",
+            name="responsible",
+            field=models.CharField(
+                choices=[
+                    ("oncology", "Cancer team"),
+                    ("primary_care", "Primary-care doctor"),
+                    ("patient", "You (the patient)"),
+                ],
+                db_default="oncology",
+                default="oncology",
+                max_length=16,
+                verbose_name="who does it",
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalfollowupvisit',
-            name='reason',
-            field=models.CharField(blank=True, db_default='', max_length=300),
+            model_name="historicalfollowupvisit",
+            name="reason",
+            field=models.CharField(blank=True, db_default="", max_length=300),
         ),
         migrations.AlterField(
-            model_name='historicalfollowupvisit',
-            name='responsible',
-            field=models.CharField(choices=[('oncology', 'Cancer team'), ('primary_care', 'Primary-care doctor'), ('patient', 'You (the patient)')], db_default='oncology', default='oncology', max_length=16, verbose_name='who does it'),
+            model_name="historicalfollowupvisit",
+            name="responsible",
+            field=models.CharField(
+                choices=[
+                    ("oncology", "Cancer team"),
+                    ("primary_care", "Primary-care doctor"),
+                    ("patient", "You (the patient)"),
+                ],
+                db_default="oncology",
+                default="oncology",
+                max_length=16,
+                verbose_name="who does it",
+            ),
         ),
     ]
