@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('followup', '0012_late_effects_db_defaults'),
+        ("followup", "0012_late_effects_db_defaults"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='followupvisit',
-            name='reason',
-            field=models.CharField(blank=True, db_default='', default='', max_length=300),
+            model_name="followupvisit",
+            name="reason",
+            field=models.CharField(blank=True, db_default="", default="", max_length=300),
         ),
         migrations.AlterField(
-            model_name='historicalfollowupvisit',
-            name='reason',
-            field=models.CharField(blank=True, db_default='', default='', max_length=300),
+            model_name="historicalfollowupvisit",
+            name="reason",
+            field=models.CharField(blank=True, db_default="", default="", max_length=300),
         ),
     ]
