@@ -183,6 +183,32 @@ class Patient(models.Model):
         blank=True,
         help_text="Set when a message could not be delivered; a nurse should fix the contact.",
     )
+    # The primary-care doctor, who receives the shared-care letter (ASCO's template says
+    # who does what). The letter goes only to this email, never to anyone else.
+    pcp_name = models.CharField(
+        "primary-care doctor", max_length=200, blank=True, default="", db_default=""
+    )
+    pcp_practice = models.CharField(
+        "practice", max_length=200, blank=True, default="", db_default=""
+    )
+    pcp_phone = models.CharField(
+        "practice phone", max_length=32, blank=True, default="", db_default=""
+    )
+    pcp_email = models.EmailField("primary-care email", blank=True, default="", db_default="")
+    pcp_secure_address = models.CharField(
+        "secure fax or direct address",
+        max_length=200,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="As text, for example a Direct address or a secure fax number.",
+    )
+    care_transferred_on = models.DateField(
+        "transfer of care",
+        null=True,
+        blank=True,
+        help_text="From this date primary care leads the follow-up.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
