@@ -156,6 +156,31 @@ class TreatmentForm(forms.ModelForm):
         return data
 
 
+class PrimaryCareForm(forms.ModelForm):
+    """The primary-care doctor who shares the follow-up, and the transfer-of-care date."""
+
+    class Meta:
+        model = Patient
+        fields = [
+            "pcp_name", "pcp_practice", "pcp_phone", "pcp_email", "pcp_secure_address",
+            "care_transferred_on",
+        ]  # fmt: skip
+        field_classes = {"care_transferred_on": DateField}
+        widgets = {"care_transferred_on": DateInput()}
+        help_texts = {"pcp_email": "The shared-care letter is sent to this address only."}
+
+    def clean(self):
+        data = super().clean()
+        has_contact = any(data.get(f) for f in ("pcp_practice", "pcp_phone", "pcp_email"))
+        if has_contact and not data.get("pcp_name"):
+            self.add_error("pcp_name", "Write the doctor's name with their contact details.")
+        if data.get("care_transferred_on") and not data.get("pcp_name"):
+            self.add_error(
+                "care_transferred_on", "Name the primary-care doctor who takes over the care."
+            )
+        return data
+
+
 REPORTED_STATUSES = [
     (DiseaseStatus.NED.value, DiseaseStatus.NED.label),
     (DiseaseStatus.PARTIAL_RESPONSE.value, DiseaseStatus.PARTIAL_RESPONSE.label),
