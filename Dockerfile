@@ -6,6 +6,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     VAR_DIR=/app/var
 
 WORKDIR /app
+# Pango for WeasyPrint (the shared-care letter PDF), installed only if missing.
+RUN if ! ldconfig -p | grep -q libpangoft2-1.0.so.0; then \
+      apt-get update && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 \
+      && rm -rf /var/lib/apt/lists/*; \
+    fi
 COPY requirements.txt ./
 RUN pip install --no-cache-dir -r requirements.txt
 

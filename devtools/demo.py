@@ -32,6 +32,7 @@ import datetime as dt
 import zoneinfo
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.contrib.auth.models import Group, User
 from django.db.models import Prefetch
@@ -98,6 +99,8 @@ class Tx:
     notes: str = ""
     side_effects: str = ""
     intent: str = Intent.CURATIVE
+    # Structured treatment summary fields (agent, dose_mg_m2, radiation_site ...).
+    details: tuple[tuple[str, object], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -157,10 +160,14 @@ CASELOAD = (
                     Tx(
                         Modality.CHEMOTHERAPY, 32, 28, "Four months of chemotherapy.",
                         "Tingling in fingers and toes; tiredness.",
+                        details=(("agent", "doxorubicin"), ("cycles", 4),
+                                 ("dose_mg_m2", Decimal("240"))),
                     ),
                     Tx(
                         Modality.RADIATION, 27, 24, "Radiation to the left breast.",
                         "Some tightness of the skin on the left breast.",
+                        details=(("radiation_site", "breast"),
+                                 ("radiation_dose_gy", Decimal("50"))),
                     ),
                 ),
                 events=(Event(23, NED, "Clear mammogram and exam after treatment."),),
@@ -541,6 +548,7 @@ def _write_history(patient: Patient, person: Person, by: User, today: dt.date) -
                     ended_on=None if tx.ended is None else _months_ago(today, tx.ended),
                     notes=tx.notes,
                     lasting_side_effects=tx.side_effects,
+                    **dict(tx.details),
                 )
             )
         # In date order: a return of disease is classified from the events before it.

@@ -9,6 +9,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from followup.rules import scheduling
+from followup.rules.late_effects import ONCOLOGY, RESPONSIBLE_CHOICES
 
 
 class ItemKind(models.TextChoices):
@@ -32,6 +33,9 @@ class ImagingModality(models.TextChoices):
     LOW_DOSE_CT_CHEST = "low_dose_ct_chest", "Low-dose chest CT"
     CT_OR_PET_CT = "ct_or_pet_ct", "CT or PET-CT"
     HEAD_NECK_BASELINE = "head_neck_baseline", "Baseline imaging of head and neck"
+    # Late-effects screening (followup/rules/late_effects.py).
+    ECHOCARDIOGRAM = "echocardiogram", "Echocardiogram"
+    DEXA = "dexa", "Bone density (DEXA)"
 
 
 class CarePlanTemplate(models.Model):
@@ -276,6 +280,16 @@ class FollowUpVisit(models.Model):
     lab_test = models.CharField(max_length=40, blank=True)
     procedure = models.CharField(max_length=60, blank=True)
     instructions = models.TextField(blank=True)
+    # Why a late-effects item is there ("Because of chest radiation, 2019") and who does
+    # it; empty reason for the cancer-type template's items.
+    reason = models.CharField(max_length=300, blank=True, default="", db_default="")
+    responsible = models.CharField(
+        "who does it",
+        max_length=16,
+        choices=RESPONSIBLE_CHOICES,
+        default=ONCOLOGY,
+        db_default=ONCOLOGY,
+    )
     due_date = models.DateField()
     window_start = models.DateField()
     window_end = models.DateField()

@@ -64,6 +64,62 @@ class Modality(models.TextChoices):
     OTHER = "other", "Other"
 
 
+class Agent(models.TextChoices):
+    """Agents the late-effects rules know (followup/rules/late_effects.py); "other" + text."""
+
+    DOXORUBICIN = "doxorubicin", "Doxorubicin (Adriamycin)"
+    DAUNORUBICIN = "daunorubicin", "Daunorubicin"
+    EPIRUBICIN = "epirubicin", "Epirubicin"
+    IDARUBICIN = "idarubicin", "Idarubicin"
+    MITOXANTRONE = "mitoxantrone", "Mitoxantrone"
+    CISPLATIN = "cisplatin", "Cisplatin"
+    CARBOPLATIN = "carboplatin", "Carboplatin"
+    CYCLOPHOSPHAMIDE = "cyclophosphamide", "Cyclophosphamide"
+    PACLITAXEL = "paclitaxel", "Paclitaxel"
+    BLEOMYCIN = "bleomycin", "Bleomycin"
+    TAMOXIFEN = "tamoxifen", "Tamoxifen"
+    ANASTROZOLE = "anastrozole", "Anastrozole"
+    LETROZOLE = "letrozole", "Letrozole"
+    EXEMESTANE = "exemestane", "Exemestane"
+    LEUPROLIDE = "leuprolide", "Leuprolide"
+    GOSERELIN = "goserelin", "Goserelin"
+    DEGARELIX = "degarelix", "Degarelix"
+    ABIRATERONE = "abiraterone", "Abiraterone"
+    TRASTUZUMAB = "trastuzumab", "Trastuzumab"
+    PEMBROLIZUMAB = "pembrolizumab", "Pembrolizumab"
+    NIVOLUMAB = "nivolumab", "Nivolumab"
+    OTHER = "other", "Other (write it in)"
+
+
+ANTHRACYCLINES = frozenset(
+    {"doxorubicin", "daunorubicin", "epirubicin", "idarubicin", "mitoxantrone"}
+)
+# Agents that make sense for each modality (the form checks the pairing).
+AGENT_MODALITIES = {"chemotherapy", "hormone", "immunotherapy", "targeted"}
+
+
+class RadiationSite(models.TextChoices):
+    CHEST = "chest", "Chest"
+    MANTLE = "mantle", "Mantle field (neck, chest and armpits)"
+    BREAST = "breast", "Breast or chest wall"
+    MEDIASTINUM = "mediastinum", "Mediastinum"
+    NECK = "neck", "Neck"
+    HEAD_NECK = "head_neck", "Head and neck"
+    THYROID = "thyroid", "Thyroid"
+    BRAIN = "brain", "Brain"
+    ABDOMEN = "abdomen", "Abdomen"
+    PELVIS = "pelvis", "Pelvis"
+    TBI = "tbi", "Total body"
+    OTHER = "other", "Other"
+
+
+class Side(models.TextChoices):
+    LEFT = "left", "Left"
+    RIGHT = "right", "Right"
+    BOTH = "both", "Both sides"
+    NONE = "none", "Not applicable"
+
+
 class Intent(models.TextChoices):
     CURATIVE = "curative", "Curative"
     PALLIATIVE = "palliative", "Palliative"

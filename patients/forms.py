@@ -9,6 +9,7 @@ from patients.choices import (
     LATERAL_CANCER_TYPES,
     CancerType,
     DiseaseStatus,
+    Modality,
     RecurrenceType,
     ReminderChannel,
 )
@@ -209,14 +210,57 @@ class DiagnosisForm(forms.ModelForm):
 class TreatmentForm(forms.ModelForm):
     class Meta:
         model = Treatment
-        fields = ["modality", "intent", "started_on", "ended_on", "notes", "lasting_side_effects"]
+        fields = [
+            "modality", "intent", "started_on", "ended_on",
+            "procedure", "side", "agent", "agent_other", "cycles", "dose_mg_m2",
+            "radiation_site", "radiation_dose_gy", "planned_duration_months",
+            "notes", "lasting_side_effects",
+        ]  # fmt: skip
         field_classes = {"started_on": DateField, "ended_on": DateField}
+        help_texts = {
+            "procedure": "Surgery: what was done, e.g. lumpectomy.",
+            "agent": "Chemotherapy, hormone, immuno- or targeted therapy. One agent per row.",
+            "dose_mg_m2": "Chemotherapy: the cumulative dose of this agent over all cycles.",
+            "radiation_site": "Radiation: where it was given.",
+            "planned_duration_months": "Hormone therapy: how long it is planned for.",
+        }
         widgets = {
             "started_on": DateInput(),
             "ended_on": DateInput(),
             "notes": forms.Textarea(attrs={"rows": 3}),
             "lasting_side_effects": forms.Textarea(attrs={"rows": 2}),
         }
+
+    def clean(self):
+        data = super().clean()
+        if data.get("modality") == Modality.RADIATION and not data.get("radiation_site"):
+            self.add_error("radiation_site", "Say where the radiation was given (site or field).")
+        return data
+
+
+class PrimaryCareForm(forms.ModelForm):
+    """The primary-care doctor who shares the follow-up, and the transfer-of-care date."""
+
+    class Meta:
+        model = Patient
+        fields = [
+            "pcp_name", "pcp_practice", "pcp_phone", "pcp_email", "pcp_secure_address",
+            "care_transferred_on",
+        ]  # fmt: skip
+        field_classes = {"care_transferred_on": DateField}
+        widgets = {"care_transferred_on": DateInput()}
+        help_texts = {"pcp_email": "The shared-care letter is sent to this address only."}
+
+    def clean(self):
+        data = super().clean()
+        has_contact = any(data.get(f) for f in ("pcp_practice", "pcp_phone", "pcp_email"))
+        if has_contact and not data.get("pcp_name"):
+            self.add_error("pcp_name", "Write the doctor's name with their contact details.")
+        if data.get("care_transferred_on") and not data.get("pcp_name"):
+            self.add_error(
+                "care_transferred_on", "Name the primary-care doctor who takes over the care."
+            )
+        return data
 
 
 REPORTED_STATUSES = [

@@ -12,17 +12,22 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from patients.choices import (
+    AGENT_MODALITIES,
+    ANTHRACYCLINES,
     LANGUAGES,
     LATERAL_CANCER_TYPES,
+    Agent,
     CancerType,
     ConsentMethod,
     DiseaseStatus,
     Intent,
     Laterality,
     Modality,
+    RadiationSite,
     RecurrenceType,
     ReminderChannel,
     Sex,
+    Side,
 )
 from patients.fhir.models import FhirClient  # noqa: F401  (the FHIR API's clients)
 
@@ -186,6 +191,32 @@ class Patient(models.Model):
         blank=True,
         help_text="Set when a message could not be delivered; a nurse should fix the contact.",
     )
+    # The primary-care doctor, who receives the shared-care letter (ASCO's template says
+    # who does what). The letter goes only to this email, never to anyone else.
+    pcp_name = models.CharField(
+        "primary-care doctor", max_length=200, blank=True, default="", db_default=""
+    )
+    pcp_practice = models.CharField(
+        "practice", max_length=200, blank=True, default="", db_default=""
+    )
+    pcp_phone = models.CharField(
+        "practice phone", max_length=32, blank=True, default="", db_default=""
+    )
+    pcp_email = models.EmailField("primary-care email", blank=True, default="", db_default="")
+    pcp_secure_address = models.CharField(
+        "secure fax or direct address",
+        max_length=200,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="As text, for example a Direct address or a secure fax number.",
+    )
+    care_transferred_on = models.DateField(
+        "transfer of care",
+        null=True,
+        blank=True,
+        help_text="From this date primary care leads the follow-up.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -328,12 +359,55 @@ class Treatment(models.Model):
     )
     notes = models.TextField(blank=True)
     lasting_side_effects = models.TextField(blank=True)
+    # Treatment summary as ASCO's survivorship care plan template has it. All optional so
+    # treatments recorded before these fields keep their data; clean() asks for what each
+    # modality needs.
+    procedure = models.CharField("procedure", max_length=200, blank=True, default="", db_default="")
+    side = models.CharField(
+        max_length=8, choices=Side.choices, blank=True, default="", db_default=""
+    )
+    agent = models.CharField(
+        max_length=20, choices=Agent.choices, blank=True, default="", db_default=""
+    )
+    agent_other = models.CharField(
+        "other agent", max_length=120, blank=True, default="", db_default=""
+    )
+    cycles = models.PositiveSmallIntegerField(null=True, blank=True)
+    dose_mg_m2 = models.DecimalField(
+        "cumulative dose (mg/m²)",
+        max_digits=7,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        help_text="The total over all cycles, in mg per m² of body surface.",
+    )
+    radiation_site = models.CharField(
+        "site or field",
+        max_length=20,
+        choices=RadiationSite.choices,
+        blank=True,
+        default="",
+        db_default="",
+    )
+    radiation_dose_gy = models.DecimalField(
+        "total dose (Gy)", max_digits=5, decimal_places=1, null=True, blank=True
+    )
+    planned_duration_months = models.PositiveSmallIntegerField(
+        "planned duration (months)", null=True, blank=True
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["-started_on", "-pk"]
+
+    # Plausible bounds, so a typo (2500 for 250) is caught at entry.
+    MAX_DOSE_MG_M2 = 1000
+    MAX_ANTHRACYCLINE_MG_M2 = 800
+    MAX_RADIATION_GY = 80
+    MAX_CYCLES = 50
+    MAX_DURATION_MONTHS = 180
 
     def __str__(self):
         return f"{self.get_modality_display()} from {self.started_on:%Y-%m-%d}"
@@ -350,8 +424,48 @@ class Treatment(models.Model):
                 )
             elif self.started_on and self.ended_on < self.started_on:
                 errors["ended_on"] = "The treatment cannot end before it started."
+        errors.update(self._summary_errors())
         if errors:
             raise ValidationError(errors)
+
+    def _summary_errors(self) -> dict[str, str]:
+        errors = {}
+        if self.modality == Modality.RADIATION:
+            # A missing site is the form's error (TreatmentForm): imported records may lack it.
+            if self.radiation_dose_gy is not None and not (
+                0 < self.radiation_dose_gy <= self.MAX_RADIATION_GY
+            ):
+                errors["radiation_dose_gy"] = (
+                    f"A total radiation dose is between 0 and {self.MAX_RADIATION_GY} Gy: "
+                    "please check the number."
+                )
+        elif self.radiation_site or self.radiation_dose_gy is not None:
+            errors["radiation_site"] = "A radiation site and dose go on a radiation treatment."
+        if self.agent and self.modality not in AGENT_MODALITIES:
+            errors["agent"] = "An agent goes on chemotherapy, hormone, immuno- or targeted therapy."
+        if self.agent == Agent.OTHER and not self.agent_other.strip():
+            errors["agent_other"] = "Write the name of the agent."
+        if self.agent_other.strip() and self.agent != Agent.OTHER:
+            errors["agent_other"] = 'Choose "Other" as the agent to write one in.'
+        if self.dose_mg_m2 is not None:
+            anthracycline = self.agent in ANTHRACYCLINES
+            limit = self.MAX_ANTHRACYCLINE_MG_M2 if anthracycline else self.MAX_DOSE_MG_M2
+            if not self.agent:
+                errors["dose_mg_m2"] = "Choose the agent this dose is for."
+            elif not (0 < self.dose_mg_m2 <= limit):
+                errors["dose_mg_m2"] = (
+                    f"A cumulative dose of {self.get_agent_display()} is between 0 and {limit} "
+                    "mg/m²: please check the number."
+                )
+        if self.cycles is not None and not (1 <= self.cycles <= self.MAX_CYCLES):
+            errors["cycles"] = f"Cycles are between 1 and {self.MAX_CYCLES}."
+        if self.planned_duration_months is not None and not (
+            1 <= self.planned_duration_months <= self.MAX_DURATION_MONTHS
+        ):
+            errors["planned_duration_months"] = (
+                f"A planned duration is between 1 and {self.MAX_DURATION_MONTHS} months."
+            )
+        return errors
 
 
 class DiseaseStatusEvent(models.Model):

@@ -101,6 +101,21 @@ def patient_update(*, patient: Patient, data: dict, care_team=None, by=None) -> 
     return patient
 
 
+PRIMARY_CARE_FIELDS = [
+    "pcp_name", "pcp_practice", "pcp_phone", "pcp_email", "pcp_secure_address",
+    "care_transferred_on",
+]  # fmt: skip
+
+
+@transaction.atomic
+def patient_primary_care_update(*, patient: Patient, data: dict) -> Patient:
+    """Record the primary-care doctor and the date primary care leads the follow-up."""
+    _assign(patient, data, PRIMARY_CARE_FIELDS)
+    patient.full_clean()
+    patient.save(update_fields=[*PRIMARY_CARE_FIELDS, "updated_at"])
+    return patient
+
+
 def _set_care_team(patient: Patient, care_team) -> None:
     members = {member.pk if hasattr(member, "pk") else member for member in care_team}
     if patient.primary_nurse_id:

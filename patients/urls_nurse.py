@@ -9,6 +9,11 @@ urlpatterns = [
     path("patients/new/", views.patient_create, name="patient_create"),
     path("patients/<int:pk>/", views.patient_detail, name="patient"),
     path("patients/<int:pk>/edit/", views.patient_edit, name="patient_edit"),
+    path(
+        "patients/<int:pk>/primary-care/",
+        views.patient_primary_care,
+        name="patient_primary_care",
+    ),
     path("patients/<int:pk>/delete/", views.patient_delete, name="patient_delete"),
     path("patients/<int:pk>/invite/", views.patient_invite, name="patient_invite"),
     path("patients/<int:pk>/diagnoses/new/", views.diagnosis_create, name="diagnosis_create"),

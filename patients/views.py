@@ -16,6 +16,7 @@ from patients.forms import (
     CaseloadFilterForm,
     DiagnosisForm,
     PatientForm,
+    PrimaryCareForm,
     StatusEventForm,
     TreatmentForm,
 )
@@ -147,6 +148,22 @@ def patient_edit(request, pk):
         request,
         form=form,
         title=f"Edit {patient.full_name}",
+        patient=patient,
+        cancel_url=reverse("nurse:patient", args=[patient.pk]),
+    )
+
+
+@role_required(Role.NURSE)
+def patient_primary_care(request, pk):
+    patient = selectors.patient_get(user=request.user, pk=pk)
+    form = PrimaryCareForm(request.POST or None, instance=patient)
+    if request.method == "POST" and form.is_valid():
+        services.patient_primary_care_update(patient=patient, data=form.cleaned_data)
+        return _saved(request, patient, "The primary-care doctor was saved.")
+    return _form_page(
+        request,
+        form=form,
+        title=f"Primary-care doctor of {patient.full_name}",
         patient=patient,
         cancel_url=reverse("nurse:patient", args=[patient.pk]),
     )

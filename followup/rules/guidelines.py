@@ -197,11 +197,6 @@ _PSA = (
     "long bike ride in the two days before can nudge PSA up a little, so mention it if "
     "any of these apply."
 )
-_TSH = (
-    "A simple blood test to check your thyroid, which radiation to the neck can slow "
-    "down over time. You do not need to fast. This test is for people whose neck was "
-    "treated with radiation."
-)
 _COLONOSCOPY = (
     "The day before, you will clear your bowel with a special drink; the team will send "
     "you the exact steps. You will likely be given something to help you relax, so "
@@ -461,12 +456,11 @@ HEAD_NECK = TemplateSpec(
             (0, 3),
             _HEAD_NECK_SCAN,
         ),
-        _lab("hn_tsh", "tsh", "Thyroid blood test (TSH)", (6, 12), (0, None), _TSH),
     ),
     notes=(
         "Baseline imaging 'within 6 months of treatment' is one item due at month 3 whose "
-        "window ends at month 6. The TSH rule applies only when the neck was irradiated: "
-        "remove it from the plan otherwise."
+        "window ends at month 6. TSH every 6-12 months after neck radiation comes from the "
+        "treatment record (followup/rules/late_effects.py), not from this template."
     ),
 )
 
@@ -511,15 +505,13 @@ HODGKIN_LYMPHOMA = TemplateSpec(
         _visit("hl_visit_y3", (6, 12), (24, 36)),
         _visit("hl_visit_yearly", (12, 12), (36, None)),
         _imaging("hl_ct_first_year", "ct", "CT scan", (6, 12), (0, 6), _CT_CONTRAST),
-        _lab("hl_tsh", "tsh", "Thyroid blood test (TSH)", (12, 12), (0, None), _TSH),
     ),
     notes=(
         "Visits every 3-6 months 'for 1-2 years': the template uses 2 years. The CT 'within "
         "the first 12 months' is one item due at month 6 whose window ends at month 12; "
-        "later imaging only as indicated. The TSH rule applies only after neck radiation: "
-        "remove it otherwise. After chest radiation, breast screening starts 8-10 years "
-        "after treatment or at age 40: it depends on sex, age and the radiation field, so "
-        "it is not scheduled by default; add it for the patients it applies to."
+        "later imaging only as indicated. TSH after neck radiation and breast screening "
+        "after chest radiation come from the treatment record "
+        "(followup/rules/late_effects.py), not from this template."
     ),
 )
 

@@ -24,7 +24,7 @@ from followup.models import (
     Settlement,
     VisitStatus,
 )
-from followup.rules import scheduling
+from followup.rules import late_effects, scheduling
 from followup.services import reminders
 from patients.choices import Intent
 from survivorship import audit
@@ -63,8 +63,41 @@ def _snapshot(template: CarePlanTemplate) -> list[dict]:
     return [asdict(spec) for spec in template.rule_specs()]
 
 
-def _visit_from(plan: CarePlan, item: scheduling.PlannedItem) -> FollowUpVisit:
+def plan_rules(plan: CarePlan) -> tuple[list, dict]:
+    """The plan's template rules joined with the screening its treatments call for."""
+    diagnosis = plan.diagnosis
+    facts = [
+        late_effects.TreatmentFact(
+            modality=t.modality,
+            started_on=t.started_on,
+            ended_on=t.ended_on,
+            agent=t.agent,
+            dose_mg_m2=t.dose_mg_m2,
+            radiation_site=t.radiation_site,
+            radiation_dose_gy=t.radiation_dose_gy,
+        )
+        for t in sorted(diagnosis.treatments.all(), key=lambda t: (t.started_on, t.pk))
+    ]
+    patient = diagnosis.patient
+    exposure = late_effects.exposure_rules(
+        facts,
+        anchor=plan.start_date,
+        date_of_birth=patient.date_of_birth,
+        sex=patient.sex,
+        cancer_type=diagnosis.cancer_type,
+    )
+    return late_effects.merge_rules(plan.rule_specs(), exposure)
+
+
+_ITEM_FIELDS = ("kind", "label", "modality", "lab_test", "procedure", "instructions",
+                "reason", "responsible", "due_date", "window_start", "window_end")  # fmt: skip
+
+
+def _visit_from(plan: CarePlan, item: scheduling.PlannedItem, added=None) -> FollowUpVisit:
+    exposure = (added or {}).get(item.rule_key)
     return FollowUpVisit(
+        reason=exposure.reason if exposure else "",
+        responsible=exposure.responsible if exposure else late_effects.ONCOLOGY,
         plan=plan,
         patient_id=plan.patient_id,
         rule_key=item.rule_key,
@@ -122,9 +155,10 @@ def careplan_generate(*, plan: CarePlan, today: date | None = None) -> dict[str,
     """
     today = today or timezone.localdate()
     horizon = scheduling.horizon_end(plan.start_date, today)
+    rules, added = plan_rules(plan)
     target = {
         (item.rule_key, item.sequence): item
-        for item in scheduling.generate_schedule(plan.rule_specs(), plan.start_date, horizon)
+        for item in scheduling.generate_schedule(rules, plan.start_date, horizon)
     }
     existing = {
         (visit.rule_key, visit.sequence): visit
@@ -134,11 +168,10 @@ def careplan_generate(*, plan: CarePlan, today: date | None = None) -> dict[str,
     for key, item in target.items():
         visit = existing.get(key)
         if visit is None:
-            to_create.append(_visit_from(plan, item))
+            to_create.append(_visit_from(plan, item, added))
         elif visit.status == VisitStatus.PLANNED:
-            fresh = _visit_from(plan, item)
-            fields = ("kind", "label", "modality", "lab_test", "procedure", "instructions",
-                      "due_date", "window_start", "window_end")  # fmt: skip
+            fresh = _visit_from(plan, item, added)
+            fields = _ITEM_FIELDS
             if any(getattr(visit, f) != getattr(fresh, f) for f in fields):
                 for field in fields:
                     setattr(visit, field, getattr(fresh, field))
@@ -148,12 +181,7 @@ def careplan_generate(*, plan: CarePlan, today: date | None = None) -> dict[str,
             to_delete.append(visit.pk)
     FollowUpVisit.objects.bulk_create(to_create, batch_size=1000)
     if to_update:
-        FollowUpVisit.objects.bulk_update(
-            to_update,
-            ["kind", "label", "modality", "lab_test", "procedure", "instructions",
-             "due_date", "window_start", "window_end"],
-            batch_size=500,
-        )  # fmt: skip
+        FollowUpVisit.objects.bulk_update(to_update, list(_ITEM_FIELDS), batch_size=500)
     if to_delete:
         FollowUpVisit.objects.filter(pk__in=to_delete).delete()
     if plan.generated_through != horizon:
@@ -188,6 +216,19 @@ def careplan_update(
     if regenerate:
         careplan_generate(plan=plan, today=today)
     return plan
+
+
+def careplans_regenerate_for_diagnosis(*, diagnosis_id: int, today: date | None = None) -> int:
+    """A treatment changed: bring the late-effects items of the diagnosis's open plans up
+    to date (the same idempotent careplan_generate). Returns how many plans were touched."""
+    plans = CarePlan.objects.filter(
+        diagnosis_id=diagnosis_id, status__in=[PlanStatus.ACTIVE, PlanStatus.PAUSED]
+    ).select_related("diagnosis__patient")
+    count = 0
+    for plan in plans:
+        careplan_generate(plan=plan, today=today)
+        count += 1
+    return count
 
 
 def careplan_extend_all(*, today: date | None = None) -> int:

@@ -33,6 +33,7 @@ EXPECTED = {
     "nurse:patient_create": {NURSE},
     "nurse:patient": {NURSE},
     "nurse:patient_edit": {NURSE},
+    "nurse:patient_primary_care": {NURSE},
     "nurse:patient_delete": {NURSE},
     "nurse:patient_invite": {NURSE},
     "nurse:diagnosis_create": {NURSE},

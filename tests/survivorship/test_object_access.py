@@ -300,6 +300,7 @@ OBJECT_KWARGS = {
     "fhir:everything": lambda r: {"pk": r.patient.pk},
     "fhir:nurse_bundle": lambda r: {"pk": r.patient.pk},
     "nurse:patient_edit": lambda r: {"pk": r.patient.pk},
+    "nurse:patient_primary_care": lambda r: {"pk": r.patient.pk},
     "nurse:patient_delete": lambda r: {"pk": r.patient.pk},
     "nurse:patient_invite": lambda r: {"pk": r.patient.pk},
     "nurse:diagnosis_create": lambda r: {"pk": r.patient.pk},
