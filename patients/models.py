@@ -180,10 +180,20 @@ class Patient(models.Model):
     )
     reminder_consent_at = models.DateTimeField("consent to reminders given", null=True, blank=True)
     reminder_consent_channel = models.CharField(
-        "channel consented to", max_length=10, choices=ReminderChannel.choices, blank=True
+        "channel consented to",
+        max_length=10,
+        choices=ReminderChannel.choices,
+        blank=True,
+        default="",
+        db_default="",  # bulk COPY writers (bench, import) need not name it
     )
     reminder_consent_method = models.CharField(
-        "how consent was given", max_length=12, choices=ConsentMethod.choices, blank=True
+        "how consent was given",
+        max_length=12,
+        choices=ConsentMethod.choices,
+        blank=True,
+        default="",
+        db_default="",
     )
     active = models.BooleanField(default=True)
     contact_problem = models.CharField(

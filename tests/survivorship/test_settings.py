@@ -56,6 +56,7 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
                 "DJANGO_ENV": "production",
                 "SECRET_KEY": REAL_SECRET,
                 "ALLOWED_HOSTS": "clinic.example.org",
+                "EMAIL_HOST": "smtp.example.org",
             },
             "SITE_URL",
         ),
