@@ -5,7 +5,6 @@ All writes go through these functions; views only parse input and render.
 
 from __future__ import annotations
 
-import inspect
 from dataclasses import dataclass
 from datetime import date
 
@@ -24,7 +23,7 @@ from followup.models import (
     SymptomReport,
     TriageLevel,
 )
-from followup.rules import clinic_hours, triage
+from followup.rules import clinic_hours, signs, triage
 from followup.rules.content import GENERAL_WARNING_SIGNS
 from followup.services.reminders import nurse_alert, on_call_alert
 
@@ -37,16 +36,32 @@ class SignChoice:
     label: str
 
 
+def plan_sign_code(template_code: str, index: int, label: str) -> str:
+    """The stable code of a plan's sign: the catalogue's, else one made from the template.
+
+    A label the catalogue does not know (a template edited in admin) keeps a code of its
+    own, ``<template>:custom_<n>``, and no level of its own.
+    """
+    return signs.code_for_label(template_code, label) or f"{template_code}:custom_{index}"
+
+
 def sign_choices(patient) -> list[SignChoice]:
     """The general warning signs, then those of the patient's active plans' templates."""
     choices = [SignChoice(code, label) for code, label in GENERAL_WARNING_SIGNS]
     seen = {label.casefold() for _, label in GENERAL_WARNING_SIGNS}
-    plans = CarePlan.objects.filter(patient=patient, status=PlanStatus.ACTIVE).order_by("pk")
+    codes = {code for code, _label in GENERAL_WARNING_SIGNS}
+    plans = (
+        CarePlan.objects.filter(patient=patient, status=PlanStatus.ACTIVE)
+        .select_related("template")
+        .order_by("pk")
+    )
     for plan in plans:
         for index, label in enumerate(plan.warning_signs_snapshot):
-            if label.casefold() not in seen:
+            code = plan_sign_code(plan.template.code, index, label)
+            if label.casefold() not in seen and code not in codes:
                 seen.add(label.casefold())
-                choices.append(SignChoice(f"plan{plan.pk}_{index}", label))
+                codes.add(code)
+                choices.append(SignChoice(code, label))
     return choices
 
 
@@ -96,15 +111,11 @@ def triage_context(patient, *, other_text: str, self_harm: bool) -> dict:
 
 
 def _context(patient, *, other_text: str, self_harm: bool) -> dict:
-    """The context as triage() takes it, passed only as far as followup/triage.py
-    accepts it yet (the engine lands separately; then everything is passed)."""
-    accepted = inspect.signature(triage.triage).parameters
+    """The context as triage() takes it."""
     context = triage_context(patient, other_text=other_text, self_harm=self_harm)
-    if "treatments" in accepted:
-        context["treatments"] = [triage.Treatment(*row) for row in context["treatments"]]
-    if "baselines" in accepted:
-        context["baselines"] = [triage.Baseline(*row) for row in context["baselines"]]
-    return {key: value for key, value in context.items() if key in accepted}
+    context["treatments"] = [triage.Treatment(*row) for row in context["treatments"]]
+    context["baselines"] = [triage.Baseline(*row) for row in context["baselines"]]
+    return context
 
 
 def review_due_at(report):

@@ -17,13 +17,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "portal-pass-for-tests-42"  # noqa: S105 - a test account's password
 
-try:  # the engine's sign catalogue (followup/signs.py) lands separately
-    from followup import signs as _signs  # noqa: F401
-
-    HAS_CATALOGUE = True
-except ImportError:
-    HAS_CATALOGUE = False
-
 
 def _shot(page, name):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -90,7 +83,6 @@ def test_a_nurse_marks_a_sign_as_known_and_the_same_report_stops_alerting(
     assert not errors, errors
 
 
-@pytest.mark.skipif(not HAS_CATALOGUE, reason="followup/signs.py (engine) not landed")
 def test_a_patient_ticks_prostate_leg_weakness_and_is_told_to_call_now(live_server, page, nurse):
     errors: list[str] = []
     _watch_console(page, errors)

@@ -1,7 +1,6 @@
 """Issue #11 (app side): what triage is given, the queue's deadlines and baselines,
 the nurse's report page."""
 
-import inspect
 from datetime import date, timedelta
 
 import pytest
@@ -9,13 +8,10 @@ from django.utils import timezone
 
 from followup import tasks
 from followup.models import CarePlanTemplate, Reminder, SymptomReport
-from followup.rules import triage
 from followup.services import plans as services
 from followup.services import reports as reporting
 from patients.models import Treatment
 from tests.followup.test_symptom_reports import file, sign
-
-ENGINE_TAKES_BASELINES = "baselines" in inspect.signature(triage.triage).parameters
 
 
 @pytest.fixture
@@ -56,7 +52,6 @@ def test_triage_is_given_the_treatments_active_baselines_free_text_and_window(
     }
 
 
-@pytest.mark.skipif(not ENGINE_TAKES_BASELINES, reason="followup/triage.py (engine) not landed")
 def test_a_known_sign_no_longer_alerts_unchanged_and_a_worse_one_does(client, helen, nurse, plan):
     same = [sign("pain", "moderate", trend="same", days=60, label="Pain")]
     assert file(helen, same).triage_level == "review"
