@@ -251,3 +251,30 @@ def test_it_refuses_calendar_changes_from_anyone_but_patients(
         client.force_login(personas[persona])
     assert client.post("/portal/calendar/", {"action": "rotate"}).status_code == expected
     assert CalendarFeed.objects.get().token == token
+
+
+@pytest.mark.parametrize("zone", ["America/New_York", "Asia/Kolkata"])
+def test_the_portal_shows_the_same_time_as_the_ics_on_the_patients_own_clock(
+    client, helen_plan, zone, settings
+):
+    """A New York patient's calendar turns DTSTART into New York time: the page must too."""
+    from zoneinfo import ZoneInfo
+
+    settings.CLINIC_TIME_ZONE = "UTC"
+    patient = helen_plan.patient
+    patient.time_zone = zone
+    patient.save(update_fields=["time_zone"])
+    booked = helen_plan.visits.get(status=VisitStatus.SCHEDULED)
+    client.force_login(patient.user)
+    event = next(
+        e
+        for e in events(client.get("/portal/calendar.ics").content)
+        if str(e["UID"]) == f"visit-{booked.pk}@survivorship"
+    )
+    on_their_calendar = event.decoded("DTSTART").astimezone(ZoneInfo(zone))
+    label = zone.rsplit("/", 1)[-1].replace("_", " ")
+    home = client.get("/portal/").content.decode()
+    assert f"at {on_their_calendar:%H:%M} ({label} time)" in home
+    assert f"{on_their_calendar:%A} {on_their_calendar.day} {on_their_calendar:%B %Y}" in home
+    plan = client.get("/portal/plan/").content.decode()
+    assert f"{on_their_calendar.day} {on_their_calendar:%b %Y, %H:%M} ({label} time)" in plan
