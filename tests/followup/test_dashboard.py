@@ -303,3 +303,15 @@ def test_it_records_a_nightly_snapshot_and_shows_the_trend(client, administrator
     client.force_login(administrator)
     page = client.get("/dashboard/").content.decode()
     assert 'id="snapshot-data"' in page and "Trend over the last 12 weeks" in page
+
+
+def test_the_overdue_list_marks_missed_items_as_missed(client, nurse, clinic):
+    missed = clinic["ann_plan"].visits.get(label="Mammogram")
+    services.visit_mark_missed(visit=missed, note="Did not attend")
+    client.force_login(nurse)
+    response = client.get("/dashboard/overdue/")
+    page = response.content.decode()
+    assert page.count('data-testid="missed-badge"') == 1
+    assert "the patient did not come" in page
+    row = page.split("Mammogram", 1)[1].split("</td>", 1)[0]
+    assert "Missed" in row
