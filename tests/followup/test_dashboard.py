@@ -315,3 +315,18 @@ def test_the_overdue_list_marks_missed_items_as_missed(client, nurse, clinic):
     assert "the patient did not come" in page
     row = page.split("Mammogram", 1)[1].split("</td>", 1)[0]
     assert "Missed" in row
+
+
+def test_the_csv_export_has_readable_times_and_nurse_names(client, nurse, clinic):
+    visit = clinic["ann_plan"].visits.get(label="Mammogram")
+    services.visit_mark_contacted(visit=visit, by=nurse, note="Left a voicemail")
+    visit.refresh_from_db()
+    client.force_login(nurse)
+    response = client.get("/dashboard/overdue.csv")
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    header, row = rows[0], next(r for r in rows[1:] if r[2] == "Mammogram")
+    contacted = row[header.index("contacted_at")]
+    assert contacted == timezone.localtime(visit.contacted_at).strftime("%Y-%m-%d %H:%M")
+    name = nurse.get_full_name() or nurse.username
+    assert row[header.index("primary_nurse")] == name
+    assert nurse.get_full_name() and nurse.username not in row

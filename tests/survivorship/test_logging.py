@@ -1,6 +1,9 @@
 """What the logs say about refused requests."""
 
 import logging
+import sys
+
+from survivorship.logfilters import OneLine
 
 
 def test_a_403_logs_one_line_and_no_traceback(client, patient_user, caplog):
@@ -15,13 +18,9 @@ def test_a_403_logs_one_line_and_no_traceback(client, patient_user, caplog):
 
 
 def test_a_server_error_keeps_its_traceback():
-    from survivorship.logfilters import OneLine
-
     try:
         raise RuntimeError("boom")
     except RuntimeError:
-        import sys
-
         exc_info = sys.exc_info()
     record = logging.LogRecord("django.request", logging.ERROR, __file__, 1, "x", (), exc_info)
     record.status_code = 500
