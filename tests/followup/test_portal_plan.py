@@ -310,3 +310,11 @@ def test_it_shows_a_nurse_who_is_also_a_patient_only_their_own_plan(
     client.force_login(helen_user)
     page = client.get("/portal/plan/").content.decode()
     assert "Helen Marsh" in page and "Bella" not in page
+
+
+def test_the_portal_home_links_do_not_look_disabled(client, helen_plan, helen_user):
+    client.force_login(helen_user)
+    page = client.get("/portal/").content.decode()
+    for label in ("Reminder settings", "Who has seen my record"):
+        link = page.split(f">{label}</a>", 1)[0].rsplit("<a ", 1)[1]
+        assert "btn-outline-primary" in link and "secondary" not in link
