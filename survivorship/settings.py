@@ -392,9 +392,15 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"one_line": {"()": "survivorship.logfilters.OneLine"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL") or "INFO"},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        # Every 403 is one line ("Forbidden (Permission denied): /path"), not tracebacks.
+        "django.request": {"filters": ["one_line"]},
+        "django.security.PermissionDenied": {"filters": ["one_line"]},
+    },
 }
 
 CLINIC_NAME = env_str("CLINIC_NAME") or "Survivorship Clinic"

@@ -1,8 +1,10 @@
 from django import template
 from django.conf import settings
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 
 from followup.selectors import portal as selectors
+from followup.services.reminders import zone_of
 
 register = template.Library()
 
@@ -45,3 +47,25 @@ def review_due(report):
     from followup.services.reports import review_due_at
 
     return review_due_at(report) if report.triage_level == "review" else None
+
+
+def zone_label(name: str) -> str:
+    """'America/New_York' -> 'New York time': the name a person knows their zone by."""
+    if name in ("UTC", "Etc/UTC", "GMT"):
+        return "UTC"
+    return name.rsplit("/", 1)[-1].replace("_", " ") + " time"
+
+
+@register.simple_tag
+def patient_time(moment, patient, fmt="j F Y, H:i", name_zone=True):
+    """``moment`` on the patient's own clock, naming their zone when it is not the clinic's.
+
+    The .ics carries the same instant in UTC, so the patient's calendar shows this time.
+    """
+    if not moment:
+        return ""
+    zone = zone_of(patient)
+    text = date_format(moment.astimezone(zone), fmt)
+    if name_zone and zone.key != settings.CLINIC_TIME_ZONE:
+        text += f" ({zone_label(zone.key)})"
+    return text

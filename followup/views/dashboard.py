@@ -130,6 +130,11 @@ EXPORT_HEADER = [
 ]  # fmt: skip
 
 
+def _when(moment) -> str:
+    """Clinic time to the minute, as the list shows it (not 2026-12-01 19:54:04.473140+00:00)."""
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
 @role_required(*STAFF)
 def overdue_export(request):
     """Stream the filtered list as CSV, a chunk of rows at a time (little memory)."""
@@ -142,6 +147,7 @@ def overdue_export(request):
     rows = visits.values_list(
         "patient__medical_record_number", "patient__given_name", "patient__family_name",
         "label", "kind", "cancer_type", "due_date", "window_start", "window_end",
+        "patient__primary_nurse__first_name", "patient__primary_nurse__last_name",
         "patient__primary_nurse__username", "last_reminder_status", "last_reminder_at",
         "contacted_at", "contact_note",
     )  # fmt: skip
@@ -150,8 +156,8 @@ def overdue_export(request):
 
     def generate():
         yield writer.writerow(EXPORT_HEADER)
-        for (mrn, given, family, label, kind, cancer, due, start, end, nurse, status, sent,
-             contacted, note) in rows.iterator(chunk_size=2000):  # fmt: skip
+        for (mrn, given, family, label, kind, cancer, due, start, end, first, last, username,
+             status, sent, contacted, note) in rows.iterator(chunk_size=2000):  # fmt: skip
             yield writer.writerow(
                 [
                     safe_cell(cell)
@@ -165,10 +171,10 @@ def overdue_export(request):
                         start,
                         end,
                         (today - end).days,
-                        nurse,
+                        f"{first} {last}".strip() or username or "",  # names, as on screen
                         status,
-                        sent,
-                        contacted,
+                        _when(sent),
+                        _when(contacted),
                         note,
                     )
                 ]  # fmt: skip

@@ -268,3 +268,30 @@ def test_it_keeps_the_feed_token_out_of_the_access_log_and_its_export(
     exported = client.get("/dashboard/audit.csv")
     assert exported.status_code == 200
     assert feed.token.encode() not in b"".join(exported.streaming_content)
+
+
+@pytest.mark.parametrize("zone", ["America/New_York", "Asia/Kolkata"])
+def test_the_portal_shows_the_same_time_as_the_ics_on_the_patients_own_clock(
+    client, helen_plan, zone, settings
+):
+    """A New York patient's calendar turns DTSTART into New York time: the page must too."""
+    from zoneinfo import ZoneInfo
+
+    settings.CLINIC_TIME_ZONE = "UTC"
+    patient = helen_plan.patient
+    patient.time_zone = zone
+    patient.save(update_fields=["time_zone"])
+    booked = helen_plan.visits.get(status=VisitStatus.SCHEDULED)
+    client.force_login(patient.user)
+    event = next(
+        e
+        for e in events(client.get("/portal/calendar.ics").content)
+        if str(e["UID"]) == f"visit-{booked.pk}@survivorship"
+    )
+    on_their_calendar = event.decoded("DTSTART").astimezone(ZoneInfo(zone))
+    label = zone.rsplit("/", 1)[-1].replace("_", " ")
+    home = client.get("/portal/").content.decode()
+    assert f"at {on_their_calendar:%H:%M} ({label} time)" in home
+    assert f"{on_their_calendar:%A} {on_their_calendar.day} {on_their_calendar:%B %Y}" in home
+    plan = client.get("/portal/plan/").content.decode()
+    assert f"{on_their_calendar.day} {on_their_calendar:%b %Y, %H:%M} ({label} time)" in plan

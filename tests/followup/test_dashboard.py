@@ -304,3 +304,30 @@ def test_it_records_a_nightly_snapshot_and_shows_the_trend(client, administrator
     client.force_login(administrator)
     page = client.get("/dashboard/").content.decode()
     assert 'id="snapshot-data"' in page and "Trend over the last 12 weeks" in page
+
+
+def test_the_overdue_list_marks_missed_items_as_missed(client, nurse, clinic):
+    missed = clinic["ann_plan"].visits.get(label="Mammogram")
+    services.visit_mark_missed(visit=missed, note="Did not attend")
+    client.force_login(nurse)
+    response = client.get("/dashboard/overdue/")
+    page = response.content.decode()
+    assert page.count('data-testid="missed-badge"') == 1
+    assert "the patient did not come" in page
+    row = page.split("Mammogram", 1)[1].split("</td>", 1)[0]
+    assert "Missed" in row
+
+
+def test_the_csv_export_has_readable_times_and_nurse_names(client, nurse, clinic):
+    visit = clinic["ann_plan"].visits.get(label="Mammogram")
+    services.visit_mark_contacted(visit=visit, by=nurse, note="Left a voicemail")
+    visit.refresh_from_db()
+    client.force_login(nurse)
+    response = client.get("/dashboard/overdue.csv")
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    header, row = rows[0], next(r for r in rows[1:] if r[2] == "Mammogram")
+    contacted = row[header.index("contacted_at")]
+    assert contacted == timezone.localtime(visit.contacted_at).strftime("%Y-%m-%d %H:%M")
+    name = nurse.get_full_name() or nurse.username
+    assert row[header.index("primary_nurse")] == name
+    assert nurse.get_full_name() and nurse.username not in row

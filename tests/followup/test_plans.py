@@ -392,3 +392,12 @@ def test_the_print_view_has_one_level_one_heading(client, nurse, plan):
     page = client.get(f"/nurse/plans/{plan.pk}/print/").content.decode()
     assert page.count("<h1") == 1
     assert f"Care plan for {plan.patient.full_name}</h1>" in page
+
+
+def test_each_rows_actions_name_the_item_they_act_on(client, nurse, plan):
+    visit = plan.visits.order_by("due_date").first()
+    client.force_login(nurse)
+    page = client.get(f"/nurse/plans/{plan.pk}/").content.decode()
+    due = f"{visit.due_date:%Y-%m-%d}"
+    for action in ("Schedule", "Complete", "Missed", "Cancel"):
+        assert f'aria-label="{action} {visit.label}, due {due}"' in page

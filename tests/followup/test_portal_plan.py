@@ -1,6 +1,7 @@
 """The care plan document, and the patient's view of it in the portal."""
 
 from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth.models import User
@@ -150,12 +151,15 @@ def test_it_prints_the_whole_document_a_nurse_hands_over(helen_plan):
 
 def test_it_shows_booked_appointments_with_time_and_place(helen_plan):
     visit = helen_plan.visits.filter(status=VisitStatus.PLANNED).order_by("due_date")[1]
-    at = timezone.make_aware(datetime.combine(visit.due_date, time(9, 30)))
+    # 09:30 on the patient's own clock (New York), which is what the page shows.
+    at = datetime.combine(
+        visit.due_date, time(9, 30), tzinfo=ZoneInfo(helen_plan.patient.time_zone)
+    )
     services.visit_schedule(visit=visit, at=at, location="Clinic B, room 4")
     document = plan_document(plan=helen_plan, today=timezone.localdate())
     page = render_to_string("followup/_plan_document.html", document)
     assert "Booked, Clinic B, room 4" in page
-    assert f"{visit.due_date.day} {visit.due_date:%b %Y}, 09:30" in page
+    assert f"{visit.due_date.day} {visit.due_date:%b %Y}, 09:30 (New York time)" in page
 
 
 # The portal page
@@ -251,7 +255,9 @@ def test_it_lists_the_next_three_visits_on_the_portal_home(client, helen_plan, h
     assert "Hello, Helen" in page and "Your record" in page
     assert "Your next visits" in page
     assert "Clinic B, room 4" in page
-    assert timezone.localtime(at).strftime("%H:%M") in page
+    # On Helen's own clock (New York), named because the clinic's is another zone.
+    their = at.astimezone(ZoneInfo(helen_plan.patient.time_zone))
+    assert f"at {their:%H:%M} (New York time)" in page
     assert f"Around {long_date(upcoming[1].due_date)}" in page
     assert f"Around {long_date(upcoming[3].due_date)}" not in page  # only three
     assert "A check-up with your care team" in page  # how to prepare
@@ -305,3 +311,11 @@ def test_it_shows_a_nurse_who_is_also_a_patient_only_their_own_plan(
     client.force_login(helen_user)
     page = client.get("/portal/plan/").content.decode()
     assert "Helen Marsh" in page and "Bella" not in page
+
+
+def test_the_portal_home_links_do_not_look_disabled(client, helen_plan, helen_user):
+    client.force_login(helen_user)
+    page = client.get("/portal/").content.decode()
+    for label in ("Reminder settings", "Who has seen my record"):
+        link = page.split(f">{label}</a>", 1)[0].rsplit("<a ", 1)[1]
+        assert "btn-outline-primary" in link and "secondary" not in link

@@ -351,3 +351,20 @@ def test_the_patient_page_shows_what_really_became_of_each_reminder(
         _reminder(helen, n, status="pending")
     with django_assert_num_queries(len(few.captured_queries)):
         client.get(f"/nurse/patients/{helen.pk}/")
+
+
+def test_the_header_shows_each_diagnosis_status_when_there_are_two(client, nurse, helen, diagnosis):
+    DiseaseStatusEvent.objects.create(
+        diagnosis=diagnosis, event_date=date(2025, 1, 10), status=DiseaseStatus.NED
+    )
+    second = CancerDiagnosis.objects.create(
+        patient=helen, cancer_type="lung", diagnosed_on=date(2025, 6, 1), second_primary=True
+    )
+    DiseaseStatusEvent.objects.create(
+        diagnosis=second, event_date=date(2025, 9, 1), status=DiseaseStatus.STABLE
+    )
+    client.force_login(nurse)
+    page = client.get(f"/nurse/patients/{helen.pk}/").content.decode()
+    header = page.split('data-testid="current-status"', 1)[1].split("</dd>", 1)[0]
+    assert "No evidence of disease" in header and "since 2025-01-10" in header
+    assert "Stable" in header and "since 2025-09-01" in header
