@@ -352,7 +352,7 @@ def _fever_after_chemo(report: _Report) -> str | None:
                 if treatment.end is None or treatment.end >= report.today
                 else f"{(report.today - treatment.end).days} days after chemotherapy ended"
             )
-            what = report.names(fevers) if fevers else "fever or chills in their own words"
+            what = report.names(fevers) if fevers else "Fever or chills in their own words"
             return f"{what} {when}: possible febrile neutropenia"
     return None
 
