@@ -1,6 +1,8 @@
 """Celery tasks: thin. Each fetches by id or by time, guards, and calls a service."""
 
+import redis
 from celery import shared_task
+from django.conf import settings
 
 from followup.delivery import dispatch
 from followup.services import plans as services
@@ -22,6 +24,12 @@ def dispatch_reminders():
 @shared_task(ignore_result=True, acks_late=True)
 def send_reminder_batch(ids: list[int]):
     return dict(dispatch.send_batch([int(pk) for pk in ids]))
+
+
+@shared_task(ignore_result=True)
+def bench_noop(counter_key: str):
+    """bench_reminders' baseline: one task that only counts itself (in Redis)."""
+    redis.Redis.from_url(settings.REDIS_URL).incr(counter_key)
 
 
 @shared_task(ignore_result=True)

@@ -3,8 +3,8 @@
 import pytest
 
 from followup import signs
-from followup.content import GENERAL_WARNING_SIGNS
-from followup.guidelines import TEMPLATES
+from followup.rules.content import GENERAL_WARNING_SIGNS
+from followup.rules.guidelines import TEMPLATES
 
 
 def test_it_has_every_template_sign_in_step():

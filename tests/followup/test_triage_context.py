@@ -2,7 +2,7 @@
 
 from datetime import date, timedelta
 
-from followup.triage import (
+from followup.rules.triage import (
     FEVER_WINDOW_DAYS,
     REVIEW,
     ROUTINE,

@@ -290,6 +290,13 @@ INSIDERS = {
 
 VISIT_ACTIONS = ("schedule", "complete", "cancel", "missed", "reopen")
 
+
+def uncertain(reminder: Reminder) -> Reminder:
+    """Only uncertain or stuck messages can be settled: make the record's one so."""
+    Reminder.objects.filter(pk=reminder.pk).update(status="uncertain", claimed_at=timezone.now())
+    return reminder
+
+
 OBJECT_KWARGS = {
     "password_reset_confirm": lambda r: {
         "uidb64": urlsafe_base64_encode(force_bytes(r.user.pk)),
@@ -332,6 +339,7 @@ OBJECT_KWARGS = {
     "dashboard:contacted": lambda r: {"pk": r.overdue_visit.pk},
     "dashboard:remind": lambda r: {"pk": r.overdue_visit.pk},
     "dashboard:reassign": lambda r: {"pk": r.patient.pk},
+    "dashboard:settle": lambda r: {"pk": uncertain(r.reminder).pk},
 }
 
 # URLs whose argument is a credential in itself, or that show nothing of the record:
@@ -345,6 +353,7 @@ NOT_SCOPED = {
 POST_DATA = {
     "dashboard:contacted": {"note": "Left a voicemail."},
     "dashboard:reassign": {"nurse": ""},
+    "dashboard:settle": {"action": "", "note": ""},  # refused by validation: nothing moves
     "two_factor:disable": {"password": "not-the-password"},
 }
 

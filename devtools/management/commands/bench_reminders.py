@@ -16,6 +16,8 @@ worker processes, as in production. Three steps, each printed with its figures:
    Celery worker processes (``--concurrency=1`` each) with ``dispatch.enqueue``; mail goes
    to an SMTP sink (aiosmtpd) in this process. Timed from enqueue until the sink has
    all M messages; then checked: every row sent, one message per row, none twice.
+   Before it, the baseline: M no-op tasks (one per message) through the same broker and
+   workers; the run prints both rates and dispatch's ratio to the no-op (target ≥ 0.5×).
    Peak memory is read from /proc/<pid>/status (VmHWM) of the workers and their pool
    processes.
 
@@ -37,12 +39,14 @@ from datetime import time as dtime
 from datetime import timedelta
 from pathlib import Path
 
+import redis
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 
+from followup import tasks
 from followup.delivery import dispatch
 from followup.models import (
     CarePlan,
@@ -312,6 +316,7 @@ class Command(BaseCommand):
                 wait_ready(process, logs / f"worker{n}.log")
             self.say(f"workers ready ({workers} × concurrency 1); logs in {logs}")
 
+            noop_rate = self._noop_rate(len(ids), timeout)
             peak_rss_sum = 0
             started = time.perf_counter()
             batches = dispatch.enqueue(ids)
@@ -358,6 +363,11 @@ class Command(BaseCommand):
                 f"{settings.REMINDER_BATCH_SIZE}: {seconds:.2f} s from enqueue to the last "
                 f"message, {len(ids) / seconds:,.0f} messages/s"
             )
+            rate = len(ids) / seconds
+            self.say(
+                f"ratio: dispatch {rate:,.0f} messages/s vs no-op {noop_rate:,.0f} tasks/s "
+                f"on the same broker and workers = {rate / noop_rate:.2f}× (target ≥ 0.5×)"
+            )
             self.say(
                 f"check: rows {statuses}; messages received {len(received)}; distinct "
                 f"{len(set(received))}; every row's Message-ID received once: "
@@ -376,6 +386,27 @@ class Command(BaseCommand):
             for process in processes:
                 stop(process)
             sink.stop()
+
+    def _noop_rate(self, count: int, timeout: int) -> float:
+        """The baseline: ``count`` no-op tasks (one per message) through the same workers."""
+        client = redis.Redis.from_url(settings.REDIS_URL)
+        key = f"bench-noop:{os.getpid()}:{time.time_ns()}"
+        client.set(key, 0, ex=timeout + 60)
+        started = time.perf_counter()
+        for _ in range(count):
+            tasks.bench_noop.delay(key)
+        deadline = started + timeout
+        while int(client.get(key) or 0) < count:
+            if time.perf_counter() > deadline:
+                raise CommandError(f"Only {client.get(key)} of {count} no-op tasks ran.")
+            time.sleep(0.05)
+        seconds = time.perf_counter() - started
+        client.delete(key)
+        self.say(
+            f"baseline: {count} no-op tasks (one per message, publish to done) in "
+            f"{seconds:.2f} s, {count / seconds:,.0f} tasks/s"
+        )
+        return count / seconds
 
     # --- Cleanup --------------------------------------------------------------------------
 
