@@ -307,10 +307,16 @@ CASELOAD = (
                 "IIA",
                 treatments=(
                     Tx(
-                        Modality.CHEMOTHERAPY, 55, 49, "Six months of chemotherapy.",
+                        Modality.CHEMOTHERAPY, 55, 49, "Six months of chemotherapy (ABVD).",
                         "Tiredness; trouble concentrating.",
+                        details=(("agent", "doxorubicin"), ("cycles", 6),
+                                 ("dose_mg_m2", Decimal("300"))),
                     ),
-                    Tx(Modality.RADIATION, 48, 47, "Radiation to the neck and chest nodes."),
+                    Tx(
+                        Modality.RADIATION, 48, 47, "Radiation to the neck and chest nodes.",
+                        details=(("radiation_site", "mantle"),
+                                 ("radiation_dose_gy", Decimal("30"))),
+                    ),
                 ),
                 events=(Event(46, NED, "Complete remission on the PET scan."),),
             ),
@@ -595,8 +601,22 @@ def seed_caseload(*, nurses: dict[str, User]) -> list[Patient]:
             # Made by an older seed with just a name: fill it in.
             patient = services.patient_update(patient=patient, data=data, care_team=team)
         _write_history(patient, person, nurses[person.nurse], today)
+        if person.mrn in PRIMARY_CARE:
+            services.patient_primary_care_update(patient=patient, data=PRIMARY_CARE[person.mrn])
         patients.append(patient)
     return patients
+
+
+# The primary-care doctors on record, who receive the shared-care letter (fictional).
+PRIMARY_CARE = {
+    "DEMO-0001": {
+        "pcp_name": "Dr Grace Whitaker",
+        "pcp_practice": "Maple Street Family Practice",
+        "pcp_phone": "+15555550190",
+        "pcp_email": "gwhitaker@maple-practice.example.org",
+        "pcp_secure_address": "gwhitaker@direct.maple-practice.example.org",
+    },
+}
 
 
 # --- Care plans and a lived-in schedule ---------------------------------------------------

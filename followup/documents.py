@@ -10,7 +10,9 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.conf import settings
+from django.template.loader import render_to_string
 from django.utils import timezone
+from weasyprint import HTML
 
 from followup.models import FollowUpVisit, ItemKind, VisitStatus
 from followup.rules.content import (
@@ -163,3 +165,24 @@ def plan_document(*, plan, today: date) -> dict:
         },
         "today": today,
     }
+
+
+def plan_letter_missing(*, patient) -> list[str]:
+    """What the shared-care letter needs before it can be sent, in the nurse's words."""
+    missing = []
+    if not patient.pcp_name:
+        missing.append("the primary-care doctor's name")
+    if not patient.pcp_email:
+        missing.append("the primary-care doctor's email")
+    return missing
+
+
+def plan_letter_pdf(*, plan, today: date) -> bytes:
+    """The shared-care letter as PDF, from the same document template as the print view.
+
+    It carries the patient's name; callers send it only to the patient or to the
+    primary-care doctor on the record (followup.services.plan_letter_send).
+    """
+    context = plan_document(plan=plan, today=today)
+    html = render_to_string("followup/plan_letter.html", context)
+    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()

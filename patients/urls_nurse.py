@@ -30,6 +30,7 @@ urlpatterns = [
     path("plans/<int:pk>/", followup_views.plan_detail, name="plan"),
     path("plans/<int:pk>/edit/", followup_views.plan_edit, name="plan_edit"),
     path("plans/<int:pk>/print/", followup_views.plan_print, name="plan_print"),
+    path("plans/<int:pk>/letter.pdf", followup_views.plan_letter, name="plan_letter"),
     path("plans/<int:pk>/items/new/", followup_views.visit_add, name="visit_add"),
     path("items/<int:pk>/", followup_views.visit_row, name="visit_row"),
     path("patients/<int:pk>/baselines/", followup_views.baseline_set, name="baseline_set"),

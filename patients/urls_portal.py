@@ -7,6 +7,7 @@ app_name = "portal"
 urlpatterns = [
     path("", views.portal_home, name="home"),
     path("plan/", views_portal.plan, name="plan"),
+    path("plan/<int:pk>/letter.pdf", views_portal.plan_letter, name="plan_letter"),
     path("calendar.ics", views_portal.calendar_download, name="calendar"),
     path("calendar/", views_portal.calendar_settings, name="calendar_settings"),
     path("preferences/", views_portal.preferences, name="preferences"),

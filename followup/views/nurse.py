@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from followup.documents import plan_letter_pdf
 from followup.forms import (
     PlanEditForm,
     PlanStartForm,
@@ -156,6 +157,21 @@ def plan_print(request, pk):
 
     context = plan_document(plan=plan, today=timezone.localdate())
     return render(request, "followup/plan_print.html", context)
+
+
+def _pdf_response(body: bytes, *, filename: str) -> HttpResponse:
+    response = HttpResponse(body, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@role_required(Role.NURSE)
+def plan_letter(request, pk):
+    """The shared-care letter as PDF, for the nurse to download."""
+    plan = selectors.plan_get(user=request.user, pk=pk)
+    body = plan_letter_pdf(plan=plan, today=timezone.localdate())
+    return _pdf_response(body, filename=f"shared-care-letter-{plan.pk}.pdf")
 
 
 @role_required(Role.NURSE)

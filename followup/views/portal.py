@@ -11,7 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
 from followup import calendar
-from followup.documents import plan_document
+from followup.documents import plan_document, plan_letter_pdf
 from followup.selectors import portal as selectors
 from followup.services import plans as services
 from patients.models import Patient
@@ -55,6 +55,19 @@ def plan(request):
     return render(
         request, "followup/portal_plan.html", {"patient": patient, "documents": documents}
     )
+
+
+@role_required(Role.PATIENT)
+@require_safe
+def plan_letter(request, pk):
+    """The patient's own copy of their care plan letter as PDF; another plan is a 404."""
+    patient = _own_patient(request)
+    care_plan = get_object_or_404(selectors.portal_plans(patient=patient), pk=pk)
+    body = plan_letter_pdf(plan=care_plan, today=timezone.localdate())
+    response = HttpResponse(body, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="my-care-plan-{care_plan.pk}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @role_required(Role.PATIENT)

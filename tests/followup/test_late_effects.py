@@ -16,7 +16,8 @@ from followup.rules.late_effects import (
     merge_rules,
 )
 from followup.services import plans as services
-from patients.models import Treatment
+from patients.models import CancerDiagnosis, Treatment
+from tests.factories import make_patient
 
 ANCHOR = date(2020, 6, 1)
 BORN_YOUNG = date(2000, 3, 1)
@@ -203,9 +204,6 @@ def test_it_explains_bad_treatment_input_field_by_field(
 
 
 def test_a_hodgkin_plan_after_mantle_radiation_at_19_lists_echo_breast_mri_and_tsh(client, nurse):
-    from patients.models import CancerDiagnosis
-    from tests.factories import make_patient
-
     today = timezone.localdate()
     patient = make_patient(nurse, mrn="MRN-2001", given="Ada", date_of_birth=date(1998, 5, 1),
                            sex="female")  # fmt: skip

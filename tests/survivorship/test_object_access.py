@@ -323,6 +323,7 @@ OBJECT_KWARGS = {
     "nurse:plan": lambda r: {"pk": r.plan.pk},
     "nurse:plan_edit": lambda r: {"pk": r.plan.pk},
     "nurse:plan_print": lambda r: {"pk": r.plan.pk},
+    "nurse:plan_letter": lambda r: {"pk": r.plan.pk},
     "nurse:visit_add": lambda r: {"pk": r.plan.pk},
     "nurse:visit_row": lambda r: {"pk": r.scheduled_visit.pk},
     "nurse:visit_action": lambda r: [
@@ -334,6 +335,7 @@ OBJECT_KWARGS = {
     "nurse:report_ack": lambda r: {"pk": r.report.pk},
     "nurse:report_resolve": lambda r: {"pk": r.report.pk},
     "portal:checkin": lambda r: {"pk": r.checkin.pk},
+    "portal:plan_letter": lambda r: {"pk": r.plan.pk},
     "portal:report_done": lambda r: {"pk": r.report.pk},
     "calendar:feed": lambda r: {"token": r.feed.token},
     "dashboard:contacted": lambda r: {"pk": r.overdue_visit.pk},
