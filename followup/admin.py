@@ -24,7 +24,7 @@ from followup.models import (
     ScheduleRule,
 )
 from followup.rules import scheduling
-from survivorship.admin_base import ReadOnlyAdmin
+from survivorship.admin_base import AdminReadLogMixin, ReadOnlyAdmin
 
 # --- Templates -----------------------------------------------------------------------------
 
@@ -160,7 +160,7 @@ class CarePlanTemplateAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(CarePlan)
-class CarePlanAdmin(SimpleHistoryAdmin):
+class CarePlanAdmin(AdminReadLogMixin, SimpleHistoryAdmin):
     list_display = (
         "patient",
         "diagnosis",
@@ -212,7 +212,7 @@ class CarePlanAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(FollowUpVisit)
-class FollowUpVisitAdmin(SimpleHistoryAdmin):
+class FollowUpVisitAdmin(AdminReadLogMixin, SimpleHistoryAdmin):
     list_display = (
         "label",
         "patient",
@@ -297,7 +297,7 @@ class DeliveryAttemptInline(admin.TabularInline):
 
 
 @admin.register(Reminder)
-class ReminderAdmin(ReadOnlyAdmin):
+class ReminderAdmin(AdminReadLogMixin, ReadOnlyAdmin):
     """Read-only delivery log: what was sent, to whom, when, and what went wrong."""
 
     list_display = (

@@ -28,6 +28,7 @@ from patients.importing import (
     size_problem,
 )
 from patients.models import CancerDiagnosis, DiseaseStatusEvent, Patient, Treatment
+from survivorship.admin_base import AdminReadLogMixin
 from survivorship.roles import GROUP_NAMES, Role
 
 
@@ -52,7 +53,8 @@ class CancerDiagnosisInline(admin.TabularInline):
 
 
 @admin.register(Patient)
-class PatientAdmin(SimpleHistoryAdmin):
+class PatientAdmin(AdminReadLogMixin, SimpleHistoryAdmin):
+    patient_path = "pk"
     list_display = (
         "medical_record_number",
         "family_name",
@@ -274,7 +276,7 @@ class DiseaseStatusEventInline(admin.TabularInline):
 
 
 @admin.register(CancerDiagnosis)
-class CancerDiagnosisAdmin(SimpleHistoryAdmin):
+class CancerDiagnosisAdmin(AdminReadLogMixin, SimpleHistoryAdmin):
     list_display = ("patient", "cancer_type", "diagnosed_on", "stage_group", "second_primary")
     search_fields = (
         "patient__medical_record_number",
@@ -291,7 +293,8 @@ class CancerDiagnosisAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Treatment)
-class TreatmentAdmin(SimpleHistoryAdmin):
+class TreatmentAdmin(AdminReadLogMixin, SimpleHistoryAdmin):
+    patient_path = "diagnosis__patient_id"
     list_display = ("patient", "diagnosis", "modality", "intent", "started_on", "ended_on")
     search_fields = (
         "diagnosis__patient__medical_record_number",
@@ -309,7 +312,8 @@ class TreatmentAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(DiseaseStatusEvent)
-class DiseaseStatusEventAdmin(SimpleHistoryAdmin):
+class DiseaseStatusEventAdmin(AdminReadLogMixin, SimpleHistoryAdmin):
+    patient_path = "diagnosis__patient_id"
     list_display = ("patient", "event_date", "status", "recurrence_type", "cancer_type", "site")
     search_fields = (
         "diagnosis__patient__medical_record_number",

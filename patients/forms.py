@@ -115,6 +115,7 @@ class PatientForm(forms.ModelForm):
         # Only administrators change the primary nurse or remove someone from the care
         # team (issue 14, finding 5): the primary nurse receives the urgent alerts.
         self.may_reassign = user is None or has_role(user, Role.ADMINISTRATOR)
+        self.editor = user
         if self.instance.pk and not self.may_reassign:
             self.fields["primary_nurse"].disabled = True
             self.fields[
@@ -142,6 +143,12 @@ class PatientForm(forms.ModelForm):
                     "care_team",
                     "Only an administrator can remove someone from the care team. "
                     "Ask an administrator if someone should no longer see this record.",
+                )
+            if after - before - {self.editor.pk}:
+                self.add_error(
+                    "care_team",
+                    "You can add yourself to the care team; ask an administrator to add "
+                    "someone else.",
                 )
 
     def clean(self):

@@ -85,6 +85,8 @@ def patient_update(*, patient: Patient, data: dict, care_team=None, by=None) -> 
             team_after = {m.pk if hasattr(m, "pk") else m for m in care_team}
             if team_before - team_after - {primary_before}:
                 raise PermissionDenied("Only an administrator can remove a care-team member.")
+            if team_after - team_before - {by.pk}:
+                raise PermissionDenied("A nurse may add only herself to a care team.")
     if care_team is not None:
         for added in {m.pk if hasattr(m, "pk") else m for m in care_team} - team_before:
             audit.record(

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from survivorship import audit
+
 
 class ReadOnlyAdmin(admin.ModelAdmin):
     """For records only the app writes (logs): searchable in admin, never changed there."""
@@ -12,3 +14,63 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class AdminReadLogMixin:
+    """Log every Django admin read of patient data like the app's reads (issue 14, finding 4).
+
+    Change pages and history pages write one "admin-view" entry for the record's patient;
+    a list page (with or without a search) writes one "admin-list" entry per row shown,
+    in a single bulk insert. ``patient_path`` is the lookup from the row to its patient.
+    """
+
+    patient_path = "patient_id"
+
+    def _patient_ids(self, pks):
+        model = self.model
+        rows = model._default_manager.filter(pk__in=pks).values_list("pk", self.patient_path)
+        return dict(rows)
+
+    def _log_one(self, object_id, action):
+        if object_id is None:
+            return
+        pk = str(object_id)
+        patient_ids = self._patient_ids([pk]) if pk.isdigit() else {}
+        if not patient_ids:
+            return
+        audit.record(
+            action=action,
+            patient_id=next(iter(patient_ids.values())),
+            object_type=self.model._meta.model_name,
+            object_id=pk,
+        )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET":
+            self._log_one(object_id, "admin-view")
+        return response
+
+    def history_view(self, request, object_id, extra_context=None):
+        response = super().history_view(request, object_id, extra_context)
+        self._log_one(object_id, "admin-history")
+        return response
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        response = super().history_form_view(request, object_id, version_id, extra_context)
+        self._log_one(object_id, "admin-history")
+        return response
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}) or {}
+        changelist = changelist.get("cl")
+        if changelist is not None:
+            pks = [obj.pk for obj in changelist.result_list]
+            patient_ids = self._patient_ids(pks) if pks else {}
+            audit.record_many(
+                action="admin-list",
+                object_type=self.model._meta.model_name,
+                rows=[(patient_ids.get(pk), str(pk)) for pk in pks],
+            )
+        return response

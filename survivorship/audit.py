@@ -41,6 +41,31 @@ def _role_label(user) -> str:
     return ", ".join(roles) or ("staff" if user.is_staff else "none")
 
 
+def record_many(*, action: str, object_type: str, rows) -> None:
+    """One entry per (patient_id, object_id) in ``rows``, in a single bulk insert."""
+    request = _request.get()
+    user = getattr(request, "user", None) if request is not None else None
+    entries = []
+    for patient_id, object_id in rows:
+        entry = AccessLog(
+            action=action, patient_id=patient_id, object_type=object_type, object_id=object_id
+        )
+        if user is not None and user.is_authenticated:
+            entry.user, entry.username, entry.role = user, user.get_username(), _role_label(user)
+        else:
+            entry.role = "anonymous" if request is not None else "system"
+        if request is not None:
+            entry.ip = client_ip(request)
+            entry.path = redact_path(request.path)[:300]
+        entries.append(entry)
+    if not entries:
+        return
+    try:
+        AccessLog.objects.bulk_create(entries)
+    except Exception:  # never let the log take a page down; say so in the app log
+        logger.exception("could not write access log entries")
+
+
 def record(
     *,
     action: str,

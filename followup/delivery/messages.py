@@ -55,7 +55,9 @@ def _context(reminder: Reminder) -> dict:
             {
                 "when": formats.date_format(local, "l j F Y, H:i"),
                 "location": visit.location,
-                "instructions": visit.instructions,
+                # Preparation notes can name the test or the disease: they stay behind
+                # login, and the message only says that there are some (issue 14).
+                "has_preparation": bool(visit.instructions),
             }
         )
     if reminder.kind == ReminderKind.SCAN:

@@ -172,12 +172,13 @@ def test_it_sends_a_due_reminder_once_with_no_diagnosis_and_a_manage_link(visit)
     assert reminder.deliveries.get().succeeded
 
 
-def test_it_adds_preparation_and_a_kind_note_to_scan_reminders(plan):
+def test_it_points_to_preparation_in_the_portal_and_adds_a_kind_note_to_scans(plan):
     scan = plan.visits.filter(kind="imaging").first()
     reminder = due_reminder(scan)
     dispatch.send_batch([reminder.pk])
     body = mail.outbox[0].body
-    assert "deodorant" in body  # the mammogram's preparation
+    assert "deodorant" not in body  # the mammogram's preparation stays behind login
+    assert "notes on getting ready in your portal" in body
     assert SCAN_WORRY_NOTE.split(".")[0] in " ".join(body.split())
 
 

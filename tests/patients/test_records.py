@@ -259,19 +259,29 @@ def test_a_nurse_cannot_remove_another_member_of_the_care_team(client, nurse, nu
     assert set(helen.care_team.all()) == {nurse, nurse2}
 
 
-def test_a_nurse_may_add_a_member_to_the_care_team_and_it_is_logged(client, nurse, nurse2, helen):
+def test_a_nurse_may_add_only_herself_to_the_care_team_and_it_is_logged(
+    client, nurse, nurse2, helen
+):
     from survivorship.models import AccessLog
 
+    helen.care_team.remove(nurse)
     client.force_login(nurse)
     data = {**NEW_PATIENT, "medical_record_number": helen.medical_record_number}
+    refused = client.post(
+        f"/nurse/patients/{helen.pk}/edit/",
+        {**data, "primary_nurse": nurse.pk, "care_team": [nurse2.pk]},
+    )
+    assert refused.status_code == 400
+    assert "ask an administrator to add someone else" in refused.content.decode()
+    assert nurse2 not in helen.care_team.all()
     response = client.post(
         f"/nurse/patients/{helen.pk}/edit/",
-        {**data, "primary_nurse": nurse.pk, "care_team": [nurse.pk, nurse2.pk]},
+        {**data, "primary_nurse": nurse.pk, "care_team": [nurse.pk]},
     )
     assert response.status_code == 302
-    assert set(helen.care_team.all()) == {nurse, nurse2}
+    assert set(helen.care_team.all()) == {nurse}
     assert AccessLog.objects.filter(
-        action="team-add", patient_id=helen.pk, object_id=str(nurse2.pk)
+        action="team-add", patient_id=helen.pk, object_id=str(nurse.pk)
     ).exists()
 
 
