@@ -1,7 +1,8 @@
 """Red-flag phrases in free text: case-, accent- and apostrophe-insensitive, whole words."""
 
 import pytest
-from followup.redflags import normalise, red_flag_phrases
+
+from followup.rules.redflags import normalise, red_flag_phrases
 
 
 @pytest.mark.parametrize(

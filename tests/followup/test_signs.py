@@ -2,7 +2,7 @@
 
 import pytest
 
-from followup import signs
+from followup.rules import signs
 from followup.rules.content import GENERAL_WARNING_SIGNS
 from followup.rules.guidelines import TEMPLATES
 
