@@ -875,6 +875,12 @@ REPORTS = (
         action=Resolution.ORDERED_TEST,
         note="Called the same day: a urine infection, treated by his GP. PSA unchanged.",
     ),
+    # A mild, new ache with nothing else: routine, waiting for the next review.
+    Report(
+        "DEMO-0005", 2, 3, dt.time(9, 15), (("pain", MILD, 3, "new"),), 2, 1,
+        "A stiff knee since gardening at the weekend.", fate=OPEN,
+    ),
+    # A new rash within a year of immunotherapy: review (immune-related side effects).
     Report(
         "DEMO-0006", 1, 2, dt.time(13, 50), (("rash_allergy", MILD, 4, "new"),), 2, 1,
         "An itchy rash on my arms.", fate=OPEN,
