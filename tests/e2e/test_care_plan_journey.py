@@ -1,5 +1,6 @@
 """Issue 4's journey: a nurse builds a care plan from a template and works its schedule."""
 
+import re
 from datetime import date
 
 import pytest
@@ -63,7 +64,8 @@ def test_it_lets_a_nurse_create_a_care_plan_and_work_its_schedule(
     upcoming = plan.visits.filter(status=VisitStatus.PLANNED, window_start__gt=today)
     upcoming = upcoming.order_by("due_date", "pk").first()
     row = page.locator(f"#visit-{upcoming.pk}")
-    row.get_by_role("link", name="Schedule", exact=True).click()
+    # The link names its item for screen readers: "Schedule <item>, due <date>".
+    row.get_by_role("link", name=re.compile(r"^Schedule ")).click()
     when = page.get_by_label("Appointment (date and time)")
     when.wait_for()
     assert page.url.endswith(f"/nurse/plans/{plan.pk}/"), "htmx swapped the row in place"

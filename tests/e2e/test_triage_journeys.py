@@ -42,7 +42,7 @@ def test_a_nurse_marks_a_sign_as_known_and_the_same_report_stops_alerting(
     login(page, live_server, nurse.username)
     page.wait_for_url(f"{live_server.url}/nurse/")
     page.goto(f"{live_server.url}/nurse/patients/{helen.pk}/")
-    section = page.locator("section", has=page.locator("#baselines-heading"))
+    section = page.get_by_test_id("baselines")
     assert "No known signs marked" in section.inner_text()
     section.get_by_text("Mark a sign as known").click()
     form = page.locator("#baseline-form")
