@@ -293,7 +293,10 @@ def test_it_sends_a_check_in_prompt_that_links_to_the_portal_only(plan):
     ReminderPreference.objects.create(
         patient=plan.patient, quiet_start=time(0, 0), quiet_end=time(23, 59)
     )
-    checkin = reminders.open_checkin(plan, timezone.localdate())
+    # The patient's own today: in the hours after midnight UTC it is still yesterday in
+    # New York, and a prompt for the clinic's date would not be due yet.
+    today = timezone.localdate(timezone=reminders.zone_of(plan.patient))
+    checkin = reminders.open_checkin(plan, today)
     prompt = Reminder.objects.get(checkin=checkin)
     dispatch.send_batch([prompt.pk])
     body = mail.outbox[0].body
