@@ -189,5 +189,12 @@ def test_make_run_passes_a_site_url_that_follows_port():
         text=True,
         timeout=60,
         check=False,
+        # Under `make test` the outer make exports its own PORT and SITE_URL: a fresh
+        # shell, as a person runs `make run`, has neither.
+        env={
+            k: v
+            for k, v in os.environ.items()
+            if k not in {"PORT", "SITE_URL", "MAKEFLAGS", "MAKELEVEL", "MFLAGS"}
+        },
     )
     assert result.stdout.strip() == "http://127.0.0.1:8810", result.stderr
