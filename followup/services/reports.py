@@ -26,6 +26,7 @@ from followup.models import (
 from followup.rules import clinic_hours, signs, triage
 from followup.rules.content import GENERAL_WARNING_SIGNS
 from followup.services.reminders import nurse_alert, on_call_alert
+from patients.models import Treatment
 
 HISTORY_REPORTS = 5
 
@@ -85,8 +86,6 @@ def _history(patient, before=None) -> list[triage.PastReport]:
 
 
 def _treatments(patient) -> list[tuple]:
-    from patients.models import Treatment
-
     return list(
         Treatment.objects.filter(diagnosis__patient=patient)
         .order_by("started_on", "pk")
