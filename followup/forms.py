@@ -14,6 +14,8 @@ from followup.models import (
     Severity,
     Trend,
 )
+from followup.selectors.caseload import SCOPES, SORTS
+from patients.choices import CancerType, DiseaseStatus
 from patients.forms import DateField, DateInput, DateTimeField, NurseChoiceField, nurses
 
 
@@ -417,3 +419,19 @@ class AlertPreferenceForm(forms.ModelForm):
     class Meta:
         model = NurseAlertPreference
         fields = ["sms_phone"]
+
+
+class CaseloadFilterForm(forms.Form):
+    scope = forms.ChoiceField(choices=list(SCOPES.items()), required=False)
+    q = forms.CharField(label="Search", max_length=100, required=False)
+    cancer_type = forms.ChoiceField(
+        label="Cancer type", choices=[("", "Any"), *CancerType.choices], required=False
+    )
+    status = forms.ChoiceField(
+        label="Current status", choices=[("", "Any"), *DiseaseStatus.choices], required=False
+    )
+    overdue = forms.BooleanField(label="Has overdue follow-up", required=False)
+    sort = forms.ChoiceField(choices=[(key, key) for key in SORTS], required=False)
+
+    def clean_q(self):
+        return self.cleaned_data["q"].replace("\x00", "").strip()

@@ -14,7 +14,6 @@ from patients.choices import (
     ReminderChannel,
 )
 from patients.models import CancerDiagnosis, Patient, Treatment, timezone_choices
-from patients.selectors import SCOPES, SORTS
 from patients.services import PATIENT_FIELDS, RETURN
 from survivorship.roles import GROUP_NAMES, Role, has_role
 
@@ -316,19 +315,3 @@ class StatusEventForm(forms.Form):
         for field, messages in error.message_dict.items():
             target = self.FIELD_FOR_MODEL_ERROR.get(field, field)
             self.add_error(target if target in self.fields else None, messages)
-
-
-class CaseloadFilterForm(forms.Form):
-    scope = forms.ChoiceField(choices=list(SCOPES.items()), required=False)
-    q = forms.CharField(label="Search", max_length=100, required=False)
-    cancer_type = forms.ChoiceField(
-        label="Cancer type", choices=[("", "Any"), *CancerType.choices], required=False
-    )
-    status = forms.ChoiceField(
-        label="Current status", choices=[("", "Any"), *DiseaseStatus.choices], required=False
-    )
-    overdue = forms.BooleanField(label="Has overdue follow-up", required=False)
-    sort = forms.ChoiceField(choices=[(key, key) for key in SORTS], required=False)
-
-    def clean_q(self):
-        return self.cleaned_data["q"].replace("\x00", "").strip()

@@ -7,7 +7,6 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import OuterRef
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -111,20 +110,6 @@ class PatientQuerySet(models.QuerySet):
             return self.none()
         ids = parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
         return self.filter(pk__in=ids)
-
-    def with_overdue_count(self):
-        """Annotate how many follow-up items of active plans are overdue (window ended)."""
-        from followup.models import FollowUpVisit
-
-        overdue = (
-            FollowUpVisit.objects.filter(patient_id=OuterRef("pk"), plan__status="active")
-            .overdue()
-            .order_by()
-            .values("patient_id")
-            .annotate(n=models.Count("pk"))
-            .values("n")
-        )
-        return self.annotate(overdue_count=Coalesce(models.Subquery(overdue[:1]), 0))
 
     def with_current_status(self):
         """Annotate the status of the latest disease event across all diagnoses."""

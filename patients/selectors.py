@@ -9,35 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 
 from patients.models import CancerDiagnosis, DiseaseStatusEvent, Patient, Treatment
 from survivorship import audit
-
-MESSAGES_ON_TIMELINE = 50
-
-SCOPES = {
-    "mine": "My patients",
-    "team": "Care team",
-    "all": "All I may see",
-}
-# Allow-list of sort keys: the user's value selects one of these, never reaches SQL.
-SORTS = {
-    "name": ("family_name", "given_name", "pk"),
-    "-name": ("-family_name", "-given_name", "-pk"),
-    "mrn": ("medical_record_number",),
-    "-mrn": ("-medical_record_number",),
-    "age": ("-date_of_birth", "pk"),
-    "-age": ("date_of_birth", "pk"),
-    "status": ("current_status", "family_name", "pk"),
-    "-status": ("-current_status", "family_name", "pk"),
-    "overdue": ("overdue_count", "family_name", "pk"),
-    "-overdue": ("-overdue_count", "family_name", "pk"),
-    "updated": ("updated_at", "pk"),
-    "-updated": ("-updated_at", "-pk"),
-}
 
 
 def patients_for(user) -> QuerySet[Patient]:
@@ -81,56 +57,6 @@ def status_event_get(*, user, pk) -> DiseaseStatusEvent:
     )
 
 
-def caseload(
-    *,
-    user,
-    scope: str = "mine",
-    search: str = "",
-    cancer_type: str = "",
-    status: str = "",
-    overdue: bool = False,
-    sort: str = "name",
-) -> QuerySet[Patient]:
-    """The nurse's caseload list, in a constant number of queries whatever its length."""
-    patients = patients_for(user)
-    if scope == "mine":
-        patients = patients.filter(primary_nurse=user)
-    elif scope == "team":
-        on_team = Patient.care_team.through.objects.filter(
-            patient_id=OuterRef("pk"), user_id=user.pk
-        )
-        patients = patients.filter(Exists(on_team))
-    for term in search.split():
-        patients = patients.filter(
-            Q(given_name__icontains=term)
-            | Q(family_name__icontains=term)
-            | Q(medical_record_number__icontains=term)
-        )
-    if cancer_type:
-        patients = patients.filter(
-            Exists(
-                CancerDiagnosis.objects.filter(patient_id=OuterRef("pk"), cancer_type=cancer_type)
-            )
-        )
-    patients = patients.with_current_status().with_overdue_count()
-    if status:
-        patients = patients.filter(current_status=status)
-    if overdue:
-        patients = patients.filter(overdue_count__gt=0)
-    return (
-        patients.select_related("primary_nurse")
-        .prefetch_related(
-            Prefetch(
-                "diagnoses",
-                queryset=CancerDiagnosis.objects.only(
-                    "id", "patient_id", "cancer_type", "diagnosed_on"
-                ).order_by("diagnosed_on"),
-            )
-        )
-        .order_by(*SORTS.get(sort, SORTS["name"]))
-    )
-
-
 @dataclass(frozen=True)
 class Change:
     verb: str  # "Added", "Changed", "Deleted"
@@ -166,10 +92,11 @@ def _latest_changes(model, ids) -> dict[int, Change]:
     return latest
 
 
-def patient_timeline(*, patient: Patient) -> dict:
+def record_timeline(*, patient: Patient, extra_entries=()) -> dict:
     """Diagnoses, treatments and status events, newest first, with who last changed each.
 
-    Later issues add visits, symptom reports and messages as further entry kinds.
+    ``extra_entries`` are further ``TimelineEntry`` rows (follow-up items, messages) that
+    the follow-up app adds; they are sorted in with the record's own.
     """
     diagnoses = list(
         patient.diagnoses.prefetch_related(
@@ -205,36 +132,7 @@ def patient_timeline(*, patient: Patient) -> dict:
     entries += [
         TimelineEntry(e.event_date, "status", e, changes["status"].get(e.pk)) for e in events
     ]
-    # Follow-up items that have happened (or did not): the schedule on the timeline.
-    from followup.models import FollowUpVisit, VisitStatus
-
-    done = FollowUpVisit.objects.filter(patient=patient).exclude(
-        status__in=[VisitStatus.PLANNED, VisitStatus.SCHEDULED]
-    )
-    entries += [
-        TimelineEntry(visit.completed_on or visit.due_date, "visit", visit, None) for visit in done
-    ]
-    # Messages: what was sent, what failed and what was not sent (with the reason).
-    from followup.models import Reminder
-
-    sent_or_not = (
-        Reminder.objects.filter(
-            patient=patient,
-            recipient_user__isnull=True,
-            status__in=["sent", "failed", "skipped", "uncertain"],
-        )
-        .select_related("settled_by")
-        .order_by("-send_at")[:MESSAGES_ON_TIMELINE]
-    )
-    entries += [
-        TimelineEntry(
-            timezone.localtime(reminder.sent_at or reminder.send_at).date(),
-            "message",
-            reminder,
-            None,
-        )
-        for reminder in sent_or_not
-    ]
+    entries += list(extra_entries)
     order = {"status": 0, "visit": 1, "message": 2, "treatment": 3, "diagnosis": 4}
     entries.sort(key=lambda entry: (entry.day, -order[entry.kind]), reverse=True)
     return {

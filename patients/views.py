@@ -1,19 +1,11 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from followup.forms import BaselineForm
-from followup.models import CheckIn, KnownBaseline, SymptomReport
-from followup.selectors import nurse as followup_selectors
-from followup.selectors.portal import upcoming_visits
-from followup.services import reports as reporting
 from patients import selectors, services
 from patients.forms import (
-    CaseloadFilterForm,
     DiagnosisForm,
     PatientForm,
     PrimaryCareForm,
@@ -22,90 +14,6 @@ from patients.forms import (
 )
 from patients.models import CancerDiagnosis, DiseaseStatusEvent, Treatment
 from survivorship.roles import Role, role_required
-
-PAGE_SIZE = 25
-QUEUE_PREVIEW = 5
-CASELOAD_DEFAULTS = {
-    "scope": "mine",
-    "q": "",
-    "cancer_type": "",
-    "status": "",
-    "overdue": False,
-    "sort": "name",
-}
-
-
-def _caseload_filters(request) -> dict:
-    """Read the filters; unknown values fall back to defaults with a message, never a 500."""
-    form = CaseloadFilterForm(request.GET or None)
-    if not request.GET:
-        return form, dict(CASELOAD_DEFAULTS)
-    if form.is_valid():
-        values = {
-            key: form.cleaned_data.get(key) or default for key, default in CASELOAD_DEFAULTS.items()
-        }
-        return form, values
-    values = dict(CASELOAD_DEFAULTS)
-    for key in CASELOAD_DEFAULTS:
-        if key not in form.errors and form.cleaned_data.get(key):
-            values[key] = form.cleaned_data[key]
-    messages.warning(
-        request,
-        "Some filters were not recognised and were reset: " + ", ".join(sorted(form.errors)) + ".",
-    )
-    return CaseloadFilterForm(initial=values), values
-
-
-@role_required(Role.NURSE)
-def nurse_home(request):
-    form, filters = _caseload_filters(request)
-    patients = selectors.caseload(
-        user=request.user,
-        scope=filters["scope"],
-        search=filters["q"],
-        cancer_type=filters["cancer_type"],
-        status=filters["status"],
-        overdue=filters["overdue"],
-        sort=filters["sort"],
-    )
-    page = Paginator(patients, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request,
-        "patients/caseload.html",
-        {
-            "form": form,
-            "filters": filters,
-            "page": page,
-            "query": query.urlencode(),
-            "scopes": selectors.SCOPES,
-            "today": timezone.localdate(),
-            "panel": followup_selectors.due_and_overdue(user=request.user),
-            "queue": list(followup_selectors.triage_queue(user=request.user)[:QUEUE_PREVIEW]),
-        },
-    )
-
-
-@role_required(Role.NURSE)
-def patient_detail(request, pk):
-    patient = selectors.patient_get(user=request.user, pk=pk)
-    today = timezone.localdate()
-    context = {
-        "patient": patient,
-        "today": today,
-        "age": patient.age_on(today),
-        "plans": followup_selectors.patient_plans(patient=patient),
-        "schedule": followup_selectors.patient_schedule(patient=patient, today=today),
-        "trends": followup_selectors.symptom_trends(patient=patient),
-        "reminders": followup_selectors.patient_reminders(patient=patient),
-        "baselines": KnownBaseline.objects.active()
-        .filter(patient=patient)
-        .select_related("set_by"),
-        "baseline_form": BaselineForm(signs=reporting.sign_choices(patient)),
-    }
-    context.update(selectors.patient_timeline(patient=patient))
-    return render(request, "patients/patient_detail.html", context)
 
 
 def _form_page(request, *, form, title, patient, cancel_url, **extra):
@@ -380,22 +288,3 @@ def patient_invite(request, pk):
         "patients/invitation.html",
         {"patient": patient, "invitation": invitation},
     )
-
-
-@role_required(Role.PATIENT)
-def portal_home(request):
-    patient = selectors.own_patient(user=request.user)
-    context = {
-        "patient": patient,
-        "diagnoses": patient.diagnoses.prefetch_related("treatments"),
-        "next_visits": upcoming_visits(patient=patient),
-        "open_checkin": CheckIn.objects.filter(patient=patient, status="open")
-        .order_by("-due_on")
-        .first(),
-        "recent_reports": list(
-            SymptomReport.objects.filter(patient=patient)
-            .prefetch_related("signs")
-            .order_by("-submitted_at")[:5]
-        ),
-    }
-    return render(request, "patients/portal_home.html", context)

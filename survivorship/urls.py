@@ -47,10 +47,8 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("accounts/2fa/", include("survivorship.two_factor.urls")),
-    path("nurse/", include("patients.urls_nurse")),
-    path("portal/", include("patients.urls_portal")),
-    path("dashboard/", include("followup.urls_dashboard")),
-    path("", include("followup.urls_public")),
+    # Nurse workspace, portal, dashboard and calendar feed: one URLconf per audience list.
+    path("", include("followup.urls")),
     path("fhir/", include("patients.fhir.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -12,8 +12,10 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from followup import calendar
 from followup.documents import plan_document, plan_letter_pdf
+from followup.models import CheckIn, SymptomReport
 from followup.selectors import portal as selectors
 from followup.services import plans as services
+from patients import selectors as patient_selectors
 from patients.models import Patient
 from survivorship import audit
 from survivorship.roles import Role, public, role_required
@@ -284,3 +286,22 @@ def access(request):
     return render(
         request, "followup/portal_access.html", {"patient": patient, "page": page, "query": ""}
     )
+
+
+@role_required(Role.PATIENT)
+def portal_home(request):
+    patient = patient_selectors.own_patient(user=request.user)
+    context = {
+        "patient": patient,
+        "diagnoses": patient.diagnoses.prefetch_related("treatments"),
+        "next_visits": selectors.upcoming_visits(patient=patient),
+        "open_checkin": CheckIn.objects.filter(patient=patient, status="open")
+        .order_by("-due_on")
+        .first(),
+        "recent_reports": list(
+            SymptomReport.objects.filter(patient=patient)
+            .prefetch_related("signs")
+            .order_by("-submitted_at")[:5]
+        ),
+    }
+    return render(request, "patients/portal_home.html", context)

@@ -4,7 +4,6 @@ from datetime import date, datetime, timedelta
 
 import pytest
 from django.contrib.auth.models import User
-from django.urls import include, path
 from django.utils import timezone
 from icalendar import Calendar
 
@@ -12,16 +11,7 @@ from followup.models import CalendarFeed, CarePlanTemplate, PlanStatus, VisitSta
 from followup.services import plans as services
 from patients.choices import CancerType
 from patients.models import CancerDiagnosis
-from survivorship.urls import urlpatterns as site_urlpatterns
 from tests.factories import make_patient
-
-# The feed is included at the site root by survivorship/urls.py; until that line lands,
-# these tests include it themselves so they exercise the real URL.
-if any(getattr(entry, "namespace", None) == "calendar" for entry in site_urlpatterns):
-    urlpatterns = site_urlpatterns
-else:
-    urlpatterns = [*site_urlpatterns, path("", include("followup.urls_public"))]
-pytestmark = pytest.mark.urls(__name__)
 
 ICS = "text/calendar; charset=utf-8"
 CANCER_WORDS = ("breast", "cancer", "colorectal", "mammogram", "tumour", "oncology")

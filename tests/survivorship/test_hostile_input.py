@@ -41,10 +41,10 @@ from hypothesis import strategies as st
 
 from followup.models import CarePlanTemplate, ReportedSign, SymptomReport
 from followup.selectors import dashboard
+from followup.selectors.caseload import SORTS as CASELOAD_SORTS
 from followup.services import plans as services
 from followup.services import reports as reporting
 from followup.services.reminders import open_checkin
-from patients.selectors import SORTS as CASELOAD_SORTS
 from survivorship.roles import Role
 from tests.conftest import make_patient_user, make_staff
 from tests.factories import make_patient
