@@ -11,6 +11,7 @@ from django.urls import include, path, re_path
 from followup.views import dashboard, nurse, portal
 from followup.views import patients as caseload
 from patients import views as records
+from survivorship.audit import views as audit_views
 
 nurse_patterns = [
     path("", caseload.nurse_home, name="home"),
@@ -65,7 +66,7 @@ portal_patterns = [
     path("report/", portal.report_new, name="report"),
     path("checkin/<int:pk>/", portal.checkin_answer, name="checkin"),
     path("reports/<int:pk>/", portal.report_done, name="report_done"),
-    path("access/", portal.access, name="access"),
+    path("access/", audit_views.my_record_access, name="access"),
 ]
 
 dashboard_patterns = [
@@ -78,8 +79,8 @@ dashboard_patterns = [
     path("patients/<int:pk>/reassign/", dashboard.patient_reassign, name="reassign"),
     path("needs-a-person/", dashboard.needs_person, name="needs_person"),
     path("needs-a-person/<int:pk>/settle/", dashboard.needs_person_settle, name="settle"),
-    path("audit/", dashboard.audit_log, name="audit"),
-    path("audit.csv", dashboard.audit_export, name="audit_export"),
+    path("audit/", audit_views.audit_log, name="audit"),
+    path("audit.csv", audit_views.audit_export, name="audit_export"),
 ]
 
 public_patterns = [

@@ -13,7 +13,8 @@ from patients.forms import (
     TreatmentForm,
 )
 from patients.models import CancerDiagnosis, DiseaseStatusEvent, Treatment
-from survivorship.roles import Role, role_required
+from survivorship.roles import Role
+from survivorship.web.access import role_required
 
 
 def _form_page(request, *, form, title, patient, cancel_url, **extra):

@@ -1,18 +1,17 @@
-"""Roles and the one way a view says who may use it.
+"""Roles: who is a nurse, an administrator or a patient.
 
 A role is a Django group (Nurse, Administrator) or, for patients, the link from a user
-to a patient record. Every view is wrapped by :func:`role_required` or marked
-:func:`public`; tests/survivorship/test_access_matrix.py walks every URL pattern and
-fails if a view forgets, or admits a role it should not.
+to a patient record (told to us by the patients app through ``survivorship.directory``).
+Views say who may use them with the decorators in ``survivorship.web.access``.
 """
 
 from __future__ import annotations
 
 import enum
-from functools import wraps
 
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
+from django.contrib.auth import get_user_model
+
+from survivorship import directory
 
 
 class Role(enum.StrEnum):
@@ -47,51 +46,13 @@ def roles_of(user) -> frozenset[Role]:
 
 
 def _has_patient_record(user) -> bool:
-    from patients.models import Patient
-
-    return Patient.objects.filter(user=user).exists()
+    return directory.patients().patient_id_of(user) is not None
 
 
 def has_role(user, *roles: Role) -> bool:
     return bool(roles_of(user) & set(roles))
 
 
-def role_required(*roles: Role):
-    """Admit authenticated users holding any of ``roles``; send others to log in or 403."""
-    allowed = frozenset(roles)
-
-    def decorator(view):
-        @wraps(view)
-        def wrapped(request, *args, **kwargs):
-            if not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
-            if not roles_of(request.user) & allowed:
-                from survivorship import audit
-
-                audit.record(action="open page", object_type="page", outcome="denied")
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        wrapped.allowed_roles = allowed
-        return wrapped
-
-    return decorator
-
-
-def public(view):
-    """Mark a view as deliberately open to everyone, anonymous visitors included."""
-    view.allowed_roles = "public"
-    return view
-
-
-def authenticated(view):
-    """Any signed-in user, whatever the role (for example the page telling them they have none)."""
-
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        return view(request, *args, **kwargs)
-
-    wrapped.allowed_roles = "authenticated"
-    return wrapped
+def users_with_role(role: Role):
+    """Active users in the role's group: the one query for "all nurses", "all administrators"."""
+    return get_user_model().objects.filter(groups__name=GROUP_NAMES[role], is_active=True)

@@ -75,11 +75,11 @@ MIDDLEWARE = [
     "survivorship.audit.AuditContextMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "survivorship.middleware.SessionTimeoutMiddleware",
+    "survivorship.web.middleware.SessionTimeoutMiddleware",
     "survivorship.two_factor.flow.TwoFactorMiddleware",
-    "survivorship.middleware.NoStoreMiddleware",
+    "survivorship.web.middleware.NoStoreMiddleware",
     "csp.middleware.CSPMiddleware",
-    "survivorship.middleware.ClinicTimeZoneMiddleware",
+    "survivorship.web.middleware.ClinicTimeZoneMiddleware",
     # Records who made each change to a patient's record (django-simple-history).
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -100,7 +100,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "survivorship.context_processors.app",
+                "survivorship.web.context_processors.app",
             ],
             "builtins": ["survivorship.templatetags.people"],
         },
@@ -291,7 +291,7 @@ if PRODUCTION and not EMAIL_HOST and not EMAIL_BACKEND_ALLOW_CONSOLE:
 if EMAIL_HOST:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 else:
-    EMAIL_BACKEND = "survivorship.mail.ConsoleAndFileBackend"
+    EMAIL_BACKEND = "survivorship.web.mail.ConsoleAndFileBackend"
 EMAIL_FILE_PATH = VAR_DIR / "mail"
 
 # --- Reminders ----------------------------------------------------------------------------

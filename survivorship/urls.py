@@ -4,11 +4,12 @@ from django.urls import include, path, reverse_lazy
 
 from survivorship import views
 from survivorship.forms import LoginForm
-from survivorship.roles import authenticated, public
+from survivorship.web import health
+from survivorship.web.access import authenticated, public
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("healthz", views.healthz, name="healthz"),
+    path("healthz", health.healthz, name="healthz"),
     path(
         "accounts/login/",
         public(

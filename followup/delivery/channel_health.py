@@ -16,8 +16,8 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.utils import timezone
 
+from followup.delivery.outbox import nurse_alert
 from followup.models import ChannelHealth
-from followup.services.reminders import nurse_alert
 from survivorship.roles import GROUP_NAMES, Role
 
 logger = logging.getLogger(__name__)

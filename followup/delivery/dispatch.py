@@ -28,6 +28,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from followup.delivery import channel_health, messages
+from followup.delivery.channels import PORTAL_ONLY, channel_for, unreachable_reason
+from followup.delivery.outbox import enqueue, nurse_alert
 from followup.delivery.transports import (
     PermanentError,
     TransientError,
@@ -43,7 +45,8 @@ from followup.models import (
     ReminderStatus,
     VisitStatus,
 )
-from followup.services.reminders import preference_of, quiet_hours, within_local_day, zone_of
+from followup.rules.local_time import within_local_day
+from followup.selectors.preferences import preference_of, quiet_hours, zone_of
 
 logger = logging.getLogger(__name__)
 
@@ -70,30 +73,6 @@ def due_ids(*, now: datetime | None = None, limit: int = 5000) -> list[int]:
         .order_by("send_at", "pk")
         .values_list("pk", flat=True)[:limit]
     )
-
-
-def enqueue(ids: list[int]) -> int:
-    """Hand due rows to workers in batches. Safe to repeat: sending claims each row."""
-    from followup.tasks import send_reminder_batch
-
-    size = settings.REMINDER_BATCH_SIZE
-    batches = 0
-    for start in range(0, len(ids), size):
-        send_reminder_batch.delay(ids[start : start + size])
-        batches += 1
-    return batches
-
-
-def enqueue_soon(ids: list[int]) -> None:
-    """After commit, try to send now; if the broker is down the next dispatch run will."""
-
-    def publish():
-        try:
-            enqueue(ids)
-        except Exception as exc:  # the outbox row is safe; beat picks it up later
-            logger.warning("could not enqueue reminders now (%s); beat will", type(exc).__name__)
-
-    transaction.on_commit(publish)
 
 
 def dispatch_due(*, now: datetime | None = None) -> int:
@@ -198,15 +177,14 @@ def _why_not(reminder: Reminder, now: datetime) -> tuple[str, str] | None:
         return "skipped", "the patient record is inactive"
     if patient.reminder_consent_at is None:
         return "skipped", "no consent to reminders on file"
-    if patient.preferred_channel == "portal":
-        return "skipped", "the patient chose the portal only, no messages"
+    if patient.preferred_channel == PORTAL_ONLY:
+        return "skipped", unreachable_reason(patient)
     preference = preference_of(patient)
     if preference is not None and not preference.wants(reminder.kind):
         return "skipped", f"the patient turned off {reminder.get_kind_display().lower()}s"
-    if patient.preferred_channel == "sms" and not patient.mobile_phone:
-        return "skipped", "no mobile number on file"
-    if patient.preferred_channel == "email" and not patient.email:
-        return "skipped", "no email address on file"
+    reason = unreachable_reason(patient)
+    if reason:
+        return "skipped", reason
     return None
 
 
@@ -233,7 +211,7 @@ def send_one(
     if reminder.context.get("staff_to"):
         channel = reminder.channel
     elif reminder.patient is not None and reminder.recipient_user is None:
-        channel = "sms" if reminder.patient.preferred_channel == "sms" else "email"
+        channel = channel_for(reminder.patient)
         start, end = quiet_hours(reminder.patient)
         zone = zone_of(reminder.patient)
         allowed = within_local_day(now, zone, start, end)
@@ -334,7 +312,6 @@ def report_stuck(*, now: datetime | None = None) -> int:
     """
     from django.contrib.auth.models import User
 
-    from followup.services.reminders import nurse_alert
     from survivorship.roles import GROUP_NAMES, Role
 
     now = now or timezone.now()

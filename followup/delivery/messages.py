@@ -16,7 +16,7 @@ from django.utils import formats, timezone, translation
 from followup.delivery.transports import Message
 from followup.models import ItemKind, Reminder, ReminderKind
 from followup.rules.content import SCAN_WORRY_NOTE
-from followup.services.reminders import zone_of
+from followup.selectors.preferences import zone_of
 
 # What the patient is told the item is: generic, so no message reveals a diagnosis.
 GENERIC_ITEM = {

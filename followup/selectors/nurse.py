@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from followup.models import CarePlan, FollowUpVisit, Reminder
+from followup.models import CarePlan, CheckIn, CheckInStatus, FollowUpVisit, Reminder
 from survivorship import audit
 
 DUE_SOON_DAYS = 30
@@ -129,7 +129,6 @@ def report_get(*, user, pk):
 
 
 def missed_checkins(*, user):
-    from followup.services.reports import missed_checkins_in_a_row
     from patients.models import Patient
 
     patients = Patient.objects.for_user(user)
@@ -165,3 +164,23 @@ def symptom_trends(*, patient, limit=52) -> dict:
             }
         )
     return {"rows": rows}
+
+
+def missed_checkins_in_a_row(*, patients, count: int = 2) -> list:
+    """Patients whose last ``count`` check-ins were all missed (for the nurse's queue)."""
+    flagged = []
+    recent: dict[int, list[str]] = {}
+    rows = (
+        CheckIn.objects.filter(patient__in=patients)
+        .exclude(status=CheckInStatus.OPEN)
+        .order_by("patient_id", "-due_on")
+        .values_list("patient_id", "status")
+    )
+    for patient_id, status in rows:
+        statuses = recent.setdefault(patient_id, [])
+        if len(statuses) < count:
+            statuses.append(status)
+    for patient_id, statuses in recent.items():
+        if len(statuses) == count and all(s == CheckInStatus.MISSED for s in statuses):
+            flagged.append(patient_id)
+    return flagged

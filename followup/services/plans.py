@@ -9,7 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from followup.delivery import dispatch
+from followup.delivery.channels import channel_for, unreachable_reason
+from followup.delivery.outbox import enqueue_soon
 from followup.models import (
     OPEN_STATUSES,
     CalendarFeed,
@@ -25,6 +26,8 @@ from followup.models import (
     VisitStatus,
 )
 from followup.rules import late_effects, scheduling
+from followup.rules.local_time import next_allowed
+from followup.selectors.preferences import quiet_hours, zone_of
 from followup.services import reminders
 from patients.choices import Intent
 from survivorship import audit
@@ -414,7 +417,6 @@ def visit_remind_now(*, visit: FollowUpVisit):
 
     At most one a day per item: a second click the same day finds the first reminder.
     """
-    from followup.delivery.dispatch import enqueue_soon
     from followup.models import Reminder, ReminderKind
 
     _require_open(visit)
@@ -425,25 +427,25 @@ def visit_remind_now(*, visit: FollowUpVisit):
             f"Cannot send: no consent to reminders is on file for {patient.full_name}. "
             "Record their consent on the patient's details (Edit) first."
         )
-    # The same refusals the worker makes (followup.dispatch), said now instead of after.
+    # The same refusals the worker makes (followup.delivery.dispatch), said now.
     refusal = (
-        not patient.active and "the patient record is inactive"
-        or patient.preferred_channel == "portal" and "they chose the portal only, no messages"
-        or patient.preferred_channel == "sms" and not patient.mobile_phone
-        and "no mobile number is on file"
-        or patient.preferred_channel == "email" and not patient.email
-        and "no email address is on file"
-    )  # fmt: skip
+        "the patient record is inactive" if not patient.active else unreachable_reason(patient)
+    )
+    refusal = {
+        "the patient chose the portal only, no messages": "they chose the portal only, no messages",
+        "no mobile number on file": "no mobile number is on file",
+        "no email address on file": "no email address is on file",
+    }.get(refusal, refusal)
     if refusal:
         raise ValidationError(f"Cannot send a reminder to {patient.full_name}: {refusal}.")
     now = timezone.now()
-    start, end = reminders.quiet_hours(patient)
-    send_at = reminders.next_allowed(now, reminders.zone_of(patient), start, end)
+    start, end = quiet_hours(patient)
+    send_at = next_allowed(now, zone_of(patient), start, end)
     reminder, created = Reminder.objects.get_or_create(
         dedupe_key=f"overdue:{visit.pk}:{timezone.localdate():%Y-%m-%d}",
         defaults={
             "kind": ReminderKind.OVERDUE,
-            "channel": "sms" if patient.preferred_channel == "sms" else "email",
+            "channel": channel_for(patient),
             "patient": patient,
             "visit": visit,
             # Within the patient's allowed hours: outside them it waits for the morning.
@@ -495,6 +497,6 @@ def reminder_settle(*, reminder, by, action: str, note: str, now: datetime | Non
             raise ValidationError("Someone else has already settled this message.")
         audit.record(action="update", patient_id=reminder.patient_id, obj=reminder)
         if action == Settlement.RESENT:
-            dispatch.enqueue_soon([reminder.pk])
+            enqueue_soon([reminder.pk])
     reminder.refresh_from_db()
     return reminder

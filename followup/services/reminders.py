@@ -15,6 +15,7 @@ from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.utils import timezone
 
+from followup.delivery.channels import channel_for
 from followup.models import (
     CarePlan,
     CheckIn,
@@ -28,7 +29,16 @@ from followup.models import (
     ReminderPreference,
     ReminderStatus,
 )
+from followup.rules.local_time import (
+    DEFAULT_QUIET_END,
+    DEFAULT_QUIET_START,
+    decide,
+    within_local_day,
+    zone_named,
+)
+from followup.rules.local_time import send_times as _send_times
 from followup.rules.scheduling import add_months
+from followup.selectors.preferences import quiet_hours, zone_of
 
 KIND_FOR_ITEM = {
     ItemKind.VISIT: ReminderKind.APPOINTMENT,
@@ -36,74 +46,11 @@ KIND_FOR_ITEM = {
     ItemKind.IMAGING: ReminderKind.SCAN,
     ItemKind.LAB: ReminderKind.LAB,
 }
-DEFAULT_QUIET_START = time(8, 0)
-DEFAULT_QUIET_END = time(20, 0)
-
-
-def _zone_named(name: str) -> zoneinfo.ZoneInfo:
-    try:
-        return zoneinfo.ZoneInfo(name or "UTC")
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("UTC")
-
-
-def zone_of(patient) -> zoneinfo.ZoneInfo:
-    return _zone_named(patient.time_zone)
-
-
-def preference_of(patient) -> ReminderPreference | None:
-    """The patient's reminder preference (one query, or none when select_related)."""
-    try:
-        return patient.reminder_preference
-    except ReminderPreference.DoesNotExist:
-        return None
-
-
-def quiet_hours(patient) -> tuple[time, time]:
-    preference = preference_of(patient)
-    if preference is None:
-        return DEFAULT_QUIET_START, DEFAULT_QUIET_END
-    return preference.quiet_start, preference.quiet_end
-
-
-def within_local_day(moment: datetime, zone: zoneinfo.ZoneInfo, start: time, end: time) -> datetime:
-    """Move ``moment`` into the allowed local hours of its own local date.
-
-    Too early moves to ``start``, too late moves back to ``end`` (never closer to the
-    event it announces). Wall-clock times are built with zoneinfo, so the result is
-    right on both sides of a daylight-saving change.
-    """
-    local = moment.astimezone(zone)
-    if local.time() < start:
-        local = datetime.combine(local.date(), start, tzinfo=zone)
-    elif local.time() > end:
-        local = datetime.combine(local.date(), end, tzinfo=zone)
-    return local.astimezone(zoneinfo.ZoneInfo("UTC"))
-
-
-def next_allowed(moment: datetime, zone: zoneinfo.ZoneInfo, start: time, end: time) -> datetime:
-    """The first moment at or after ``moment`` inside the patient's allowed hours."""
-    local = moment.astimezone(zone)
-    if local.time() < start:
-        local = datetime.combine(local.date(), start, tzinfo=zone)
-    elif local.time() > end:
-        local = datetime.combine(local.date() + timedelta(days=1), start, tzinfo=zone)
-    return local.astimezone(zoneinfo.ZoneInfo("UTC"))
 
 
 def send_times(scheduled_at: datetime, zone, start: time, end: time) -> dict[int, datetime]:
-    """Send moment (UTC) for each configured offset in days before the appointment.
-
-    "7 days before" means the same local wall-clock time seven calendar days earlier,
-    which is not always 7 × 24 hours (daylight saving).
-    """
-    appointment = scheduled_at.astimezone(zone)
-    times = {}
-    for days in settings.REMINDER_OFFSETS_DAYS:
-        wall = appointment.replace(tzinfo=None) - timedelta(days=days)
-        moment = datetime.combine(wall.date(), wall.time(), tzinfo=zone)
-        times[days] = within_local_day(moment, zone, start, end)
-    return times
+    """Send moment (UTC) for each of ``REMINDER_OFFSETS_DAYS`` before the appointment."""
+    return _send_times(scheduled_at, zone, start, end, settings.REMINDER_OFFSETS_DAYS)
 
 
 def visit_send_times(visit: FollowUpVisit, patient) -> dict[int, datetime]:
@@ -111,37 +58,8 @@ def visit_send_times(visit: FollowUpVisit, patient) -> dict[int, datetime]:
     return send_times(visit.scheduled_at, zone_of(patient), start, end)
 
 
-def decide(
-    times: dict[int, datetime], *, now: datetime, appointment: datetime, zone, start, end
-) -> list[tuple[int, datetime, str]]:
-    """(days before, send moment, skip reason or "") for each reminder of one booking.
-
-    Booked so late that every reminder's moment has passed (e.g. for tomorrow): the one
-    closest to the appointment goes out at the next allowed moment, the others are
-    skipped. When a later reminder is still to come, the passed ones are simply skipped.
-    None may fall at or after the appointment.
-    """
-    passed = [days for days, moment in times.items() if moment < now]
-    catch_up = min(passed) if passed and len(passed) == len(times) else None
-    decisions = []
-    for days, send_at in times.items():
-        reason = ""
-        if days == catch_up:
-            send_at = next_allowed(now, zone, start, end)
-        elif send_at < now:
-            reason = "the appointment was booked after this reminder's time"
-        if not reason and send_at >= appointment:
-            reason = "no waking hour is left before the appointment"
-        decisions.append((days, send_at, reason))
-    return decisions
-
-
 def _dedupe_key(visit_pk: int, scheduled_at: datetime, days: int) -> str:
     return f"visit:{visit_pk}:{days}d:{scheduled_at:%Y%m%dT%H%M}"
-
-
-def channel_for(patient_channel: str) -> str:
-    return "sms" if patient_channel == "sms" else "email"
 
 
 def plan_for_visit(visit: FollowUpVisit, *, now: datetime | None = None) -> list[Reminder]:
@@ -149,7 +67,7 @@ def plan_for_visit(visit: FollowUpVisit, *, now: datetime | None = None) -> list
     now = now or timezone.now()
     patient = visit.patient
     kind = KIND_FOR_ITEM[visit.kind]
-    channel = channel_for(patient.preferred_channel)
+    channel = channel_for(patient)
     existing = {
         r.context.get("days_before"): r
         for r in Reminder.objects.select_for_update().filter(
@@ -226,7 +144,7 @@ def plan_for_new_bookings(
         rows = []
         for pk, item_kind, scheduled_at, patient_id, zone_name, preferred in visits:
             if zone_name not in zones:
-                zones[zone_name] = _zone_named(zone_name)
+                zones[zone_name] = zone_named(zone_name)
             zone = zones[zone_name]
             start, end = hours.get(patient_id, (DEFAULT_QUIET_START, DEFAULT_QUIET_END))
             times = send_times(scheduled_at, zone, start, end)
@@ -359,7 +277,7 @@ def open_checkin(plan: CarePlan, due_on: date, *, now: datetime | None = None) -
         dedupe_key=f"checkin:{checkin.pk}",
         defaults={
             "kind": ReminderKind.CHECKIN,
-            "channel": channel_for(patient.preferred_channel),
+            "channel": channel_for(patient),
             "patient": patient,
             "checkin": checkin,
             "send_at": send_at,
@@ -384,86 +302,12 @@ def open_due_checkins(*, today: date | None = None) -> int:
 # --- Nurses ------------------------------------------------------------------------------
 
 
-def nurse_alert(
-    *, user: User, dedupe_key: str, subject: str, text: str, patient=None, url: str = ""
-) -> Reminder:
-    """The hook other features call to tell a nurse something now (e.g. urgent triage).
-
-    The message names no diagnosis; it links to the workspace behind login.
-    """
-    reminder, created = Reminder.objects.get_or_create(
-        dedupe_key=f"alert:{dedupe_key}:{user.pk}",
-        defaults={
-            "kind": ReminderKind.NURSE_ALERT,
-            "channel": "email",
-            "recipient_user": user,
-            "patient": patient,
-            "send_at": timezone.now(),
-            "context": {"subject": subject, "text": text, "url": url},
-        },
-    )
-    if created:
-        from followup.delivery.dispatch import enqueue_soon
-
-        enqueue_soon([reminder.pk])
-        phone = _sms_phone_of(user)
-        if phone:  # the nurse chose SMS alerts too
-            sms, made = Reminder.objects.get_or_create(
-                dedupe_key=f"alert:{dedupe_key}:{user.pk}:sms",
-                defaults={
-                    "kind": ReminderKind.NURSE_ALERT,
-                    "channel": "sms",
-                    "recipient_user": user,
-                    "patient": patient,
-                    "send_at": timezone.now(),
-                    "context": {"subject": subject, "text": text, "url": url, "staff_to": phone},
-                },
-            )
-            if made:
-                enqueue_soon([sms.pk])
-    return reminder
-
-
-def _sms_phone_of(user) -> str:
-    preference = NurseAlertPreference.objects.filter(user=user).first()
-    return preference.sms_phone if preference is not None else ""
-
-
 def alert_preference_set(*, user, sms_phone: str):
     """A nurse chooses whether urgent alerts also come by SMS (empty: email only)."""
     preference, _ = NurseAlertPreference.objects.update_or_create(
         user=user, defaults={"sms_phone": sms_phone.strip()}
     )
     return preference
-
-
-def on_call_alert(
-    *, to: str, channel: str, dedupe_key: str, subject: str, text: str, url: str = ""
-) -> Reminder:
-    """Tell the configured on-call contact (an address, not an account) something now.
-
-    No patient is attached: the message names nobody and links behind login.
-    """
-    reminder, created = Reminder.objects.get_or_create(
-        dedupe_key=f"oncall:{dedupe_key}:{channel}",
-        defaults={
-            "kind": ReminderKind.NURSE_ALERT,
-            "channel": channel,
-            "send_at": timezone.now(),
-            "context": {
-                "subject": subject,
-                "text": text,
-                "url": url,
-                "staff_to": to,
-                "given_name": "on-call team",
-            },
-        },
-    )
-    if created:
-        from followup.delivery.dispatch import enqueue_soon
-
-        enqueue_soon([reminder.pk])
-    return reminder
 
 
 def nurse_digests(*, today: date | None = None) -> int:

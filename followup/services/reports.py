@@ -12,6 +12,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from followup.delivery.channels import channel_for
+from followup.delivery.outbox import nurse_alert, on_call_alert
 from followup.models import (
     CarePlan,
     CheckIn,
@@ -25,7 +27,6 @@ from followup.models import (
 )
 from followup.rules import clinic_hours, signs, triage
 from followup.rules.content import GENERAL_WARNING_SIGNS
-from followup.services.reminders import nurse_alert, on_call_alert
 from patients.models import Treatment
 
 HISTORY_REPORTS = 5
@@ -430,26 +431,6 @@ def report_resolve(
     return report
 
 
-def missed_checkins_in_a_row(*, patients, count: int = 2) -> list:
-    """Patients whose last ``count`` check-ins were all missed (for the nurse's queue)."""
-    flagged = []
-    recent: dict[int, list[str]] = {}
-    rows = (
-        CheckIn.objects.filter(patient__in=patients)
-        .exclude(status=CheckInStatus.OPEN)
-        .order_by("patient_id", "-due_on")
-        .values_list("patient_id", "status")
-    )
-    for patient_id, status in rows:
-        statuses = recent.setdefault(patient_id, [])
-        if len(statuses) < count:
-            statuses.append(status)
-    for patient_id, statuses in recent.items():
-        if len(statuses) == count and all(s == CheckInStatus.MISSED for s in statuses):
-            flagged.append(patient_id)
-    return flagged
-
-
 def remind_unanswered_checkins(*, now=None) -> int:
     """An open check-in unanswered for CHECKIN_REMINDER_AFTER gets one more prompt."""
     from followup.models import Reminder, ReminderKind
@@ -467,7 +448,7 @@ def remind_unanswered_checkins(*, now=None) -> int:
             dedupe_key=f"checkin:{checkin.pk}:again",
             defaults={
                 "kind": ReminderKind.CHECKIN,
-                "channel": "sms" if patient.preferred_channel == "sms" else "email",
+                "channel": channel_for(patient),
                 "patient": patient,
                 "checkin": checkin,
                 "send_at": next_allowed(now, zone_of(patient), start, end),

@@ -1,6 +1,5 @@
 """The administrators' dashboard (nurses see their own caseload's rows)."""
 
-import csv
 import re
 from datetime import timedelta
 from urllib.parse import urlencode
@@ -8,7 +7,6 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.html import format_html_join
@@ -24,8 +22,11 @@ from patients.choices import CancerType
 from patients.forms import nurses
 from patients.models import Patient
 from survivorship import audit
-from survivorship.roles import Role, role_required, roles_of
+from survivorship.roles import Role, roles_of
+from survivorship.web.access import role_required
+from survivorship.web.csv import csv_response, safe_cell
 
+PLAIN_ID = re.compile(r"[0-9]{1,18}")
 STAFF = (Role.ADMINISTRATOR, Role.NURSE)
 
 
@@ -110,19 +111,6 @@ def overdue_list(request):
 
 
 # Spreadsheets run cells that start like a formula; prefix those with a quote.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
-class _Echo:
-    def write(self, value):
-        return value
-
-
 EXPORT_HEADER = [
     "record_number", "patient", "item", "kind", "cancer_type", "due_date", "window_start",
     "window_end", "days_overdue", "primary_nurse", "last_reminder_status", "last_reminder_at",
@@ -151,39 +139,32 @@ def overdue_export(request):
         "patient__primary_nurse__username", "last_reminder_status", "last_reminder_at",
         "contacted_at", "contact_note",
     )  # fmt: skip
-    writer = csv.writer(_Echo())
     audit.record(action="export", object_type="overdue list", object_id=filters.sort)
 
     def generate():
-        yield writer.writerow(EXPORT_HEADER)
         for (mrn, given, family, label, kind, cancer, due, start, end, first, last, username,
              status, sent, contacted, note) in rows.iterator(chunk_size=2000):  # fmt: skip
-            yield writer.writerow(
-                [
-                    safe_cell(cell)
-                    for cell in (
-                        mrn,
-                        f"{given} {family}",
-                        label,
-                        kind,
-                        cancer,
-                        due,
-                        start,
-                        end,
-                        (today - end).days,
-                        f"{first} {last}".strip() or username or "",  # names, as on screen
-                        status,
-                        _when(sent),
-                        _when(contacted),
-                        note,
-                    )
-                ]  # fmt: skip
-            )
+            yield [
+                safe_cell(cell)
+                for cell in (
+                    mrn,
+                    f"{given} {family}",
+                    label,
+                    kind,
+                    cancer,
+                    due,
+                    start,
+                    end,
+                    (today - end).days,
+                    f"{first} {last}".strip() or username or "",  # names, as on screen
+                    status,
+                    _when(sent),
+                    _when(contacted),
+                    note,
+                )
+            ]  # fmt: skip
 
-    response = StreamingHttpResponse(generate(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="overdue-{today:%Y-%m-%d}.csv"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return csv_response(f"overdue-{today:%Y-%m-%d}.csv", EXPORT_HEADER, generate())
 
 
 @role_required(*STAFF)
@@ -326,119 +307,3 @@ def needs_person_settle(request, pk):
         request, f"The {reminder.get_kind_display().lower()} to {reminder.patient} {done}."
     )
     return redirect("dashboard:needs_person")
-
-
-# --- The access log -----------------------------------------------------------------------
-
-
-AUDIT_ACTIONS = (
-    "view", "create", "update", "delete", "export", "open page", "admin create",
-    "admin update", "admin delete", "two_factor_reset",
-)  # fmt: skip
-PLAIN_ID = re.compile(r"[0-9]{1,18}")
-
-
-def _clean_param(request, name: str, length: int) -> str:
-    """A query parameter as plain text: trimmed, bounded, control characters refused."""
-    value = request.GET.get(name, "").strip()[:length]
-    if any(ord(ch) < 32 for ch in value):
-        return ""
-    return value
-
-
-def _audit_filters(request):
-    from datetime import date
-
-    from survivorship.models import AccessLog
-
-    entries = AccessLog.objects.select_related("user")
-    problems, values = [], {}
-    mrn = _clean_param(request, "patient", 32)
-    if mrn:
-        patient = Patient.objects.filter(medical_record_number=mrn).first()
-        entries = entries.filter(patient_id=patient.pk if patient else -1)
-        values["patient"] = mrn
-    username = _clean_param(request, "user", 150)
-    if username:
-        entries = entries.filter(username=username)
-        values["user"] = username
-    action = request.GET.get("action", "")
-    if action in AUDIT_ACTIONS:
-        entries = entries.filter(action=action)
-        values["action"] = action
-    elif action:
-        problems.append("action")
-    for name, lookup in (("from", "at__date__gte"), ("to", "at__date__lte")):
-        raw = _clean_param(request, name, 10)
-        if raw:
-            try:
-                entries = entries.filter(**{lookup: date.fromisoformat(raw)})
-                values[name] = raw
-            except ValueError:
-                problems.append(name)
-    if request.GET.get("outcome") == "denied":
-        entries = entries.filter(outcome="denied")
-        values["outcome"] = "denied"
-    if problems:
-        messages.warning(
-            request, "Some filters were not recognised and were ignored: " + ", ".join(problems)
-        )
-    return entries, values
-
-
-@role_required(Role.ADMINISTRATOR)
-def audit_log(request):
-    from django.core.paginator import Paginator
-
-    entries, values = _audit_filters(request)
-    page = Paginator(entries.order_by("-at", "-pk"), 50).get_page(request.GET.get("page"))
-    names = dict(
-        Patient.objects.filter(
-            pk__in={e.patient_id for e in page.object_list if e.patient_id}
-        ).values_list("pk", "medical_record_number")
-    )
-    audit.record(action="view", object_type="access log")
-    return render(
-        request,
-        "followup/dashboard_audit.html",
-        {
-            "page": page,
-            "values": values,
-            "query": urlencode(values),
-            "records": names,
-            "actions": [
-                "view",
-                "create",
-                "update",
-                "delete",
-                "export",
-                "open page",
-                "admin create",
-                "admin update",
-                "admin delete",
-            ],  # fmt: skip
-        },
-    )
-
-
-@role_required(Role.ADMINISTRATOR)
-def audit_export(request):
-    entries, _ = _audit_filters(request)
-    rows = entries.order_by("-at", "-pk").values_list(
-        "at", "username", "role", "patient_id", "action", "object_type", "object_id",
-        "outcome", "ip", "path",
-    )  # fmt: skip
-    writer = csv.writer(_Echo())
-    audit.record(action="export", object_type="access log")
-
-    def generate():
-        yield writer.writerow(
-            ["at_utc", "user", "role", "patient_id", "action", "object_type", "object_id",
-             "outcome", "ip", "path"]
-        )  # fmt: skip
-        for row in rows.iterator(chunk_size=2000):
-            yield writer.writerow([safe_cell(cell) for cell in row])
-
-    response = StreamingHttpResponse(generate(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="access-log.csv"'
-    return response

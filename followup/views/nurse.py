@@ -21,7 +21,8 @@ from followup.models import Outcome
 from followup.selectors import nurse as selectors
 from followup.services import plans as services
 from patients import selectors as patient_selectors
-from survivorship.roles import Role, role_required
+from survivorship.roles import Role
+from survivorship.web.access import role_required
 
 
 def _is_htmx(request) -> bool:

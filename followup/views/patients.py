@@ -11,7 +11,8 @@ from followup.selectors import caseload as caseload_selectors
 from followup.selectors import nurse as followup_selectors
 from followup.services import reports as reporting
 from patients import selectors
-from survivorship.roles import Role, role_required
+from survivorship.roles import Role
+from survivorship.web.access import role_required
 
 PAGE_SIZE = 25
 QUEUE_PREVIEW = 5

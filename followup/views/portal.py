@@ -18,7 +18,8 @@ from followup.services import plans as services
 from patients import selectors as patient_selectors
 from patients.models import Patient
 from survivorship import audit
-from survivorship.roles import Role, public, role_required
+from survivorship.roles import Role
+from survivorship.web.access import public, role_required
 
 ICS_CONTENT_TYPE = "text/calendar; charset=utf-8"
 KEY_PATTERN = re.compile(r"[0-9a-f]{32}")
@@ -264,27 +265,6 @@ def report_done(request, pk):
                 zone=settings.CLINIC_TIME_ZONE,
             ),
         },
-    )
-
-
-@role_required(Role.PATIENT)
-@never_cache
-@require_safe
-def access(request):
-    """Who has seen my record: the access log entries about the patient's own record."""
-    from django.core.paginator import Paginator
-
-    from survivorship.models import AccessLog
-
-    patient = _own_patient(request)
-    entries = (
-        AccessLog.objects.filter(patient_id=patient.pk, outcome="allowed")
-        .select_related("user")
-        .order_by("-at", "-pk")
-    )
-    page = Paginator(entries, 50).get_page(request.GET.get("page"))
-    return render(
-        request, "followup/portal_access.html", {"patient": patient, "page": page, "query": ""}
     )
 
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from patients.fhir.models import FhirClient
+from patients.models import FhirClient
 
 
 @admin.register(FhirClient)

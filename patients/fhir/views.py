@@ -21,9 +21,10 @@ from oauth2_provider.views import TokenView
 from patients import selectors
 from patients.fhir import export, importer
 from patients.fhir.forms import FhirUploadForm
-from patients.fhir.models import FhirClient
+from patients.models import FhirClient
 from survivorship import audit
-from survivorship.roles import Role, public, role_required
+from survivorship.roles import Role
+from survivorship.web.access import public, role_required
 
 FHIR_JSON = "application/fhir+json"
 READ_SCOPES = ("system/Patient.read", "system/*.read")

@@ -20,10 +20,10 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
-from survivorship.roles import authenticated
 from survivorship.two_factor import services
 from survivorship.two_factor.flow import has_device, must_enrol
 from survivorship.two_factor.forms import ConfirmDeviceForm, DisableForm, VerifyForm
+from survivorship.web.access import authenticated
 
 # Fresh backup codes wait here between the POST that makes them and the one page that
 # shows them, so a reload or the back button cannot show them again.

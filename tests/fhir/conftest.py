@@ -1,7 +1,7 @@
 import pytest
 from oauth2_provider.models import AccessToken, Application
 
-from patients.fhir.models import FhirClient
+from patients.models import FhirClient
 
 
 @pytest.fixture

@@ -75,7 +75,7 @@ def test_it_finds_a_patient_by_identifier(client, helen, nurse, make_token):
 
 
 def test_it_issues_a_token_by_client_credentials_and_serves_everything(client, helen, nurse):
-    from patients.fhir.models import FhirClient
+    from patients.models import FhirClient
 
     app = Application.objects.create(
         name="EHR",

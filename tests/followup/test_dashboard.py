@@ -181,7 +181,7 @@ def test_it_exports_the_filtered_list_as_csv_with_formulas_neutralised(
 
 
 def test_it_neutralises_every_dangerous_first_character():
-    from followup.views.dashboard import safe_cell
+    from survivorship.web.csv import safe_cell
 
     for text in ("=1+1", "+1", "-1", "@A1", "\tcmd", "\rcmd"):
         assert safe_cell(text) == "'" + text

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core import mail
 from django.utils import timezone
 
-from followup.delivery import dispatch
+from followup.delivery import dispatch, outbox
 from followup.delivery.transports import Transports
 from followup.models import (
     CarePlan,
@@ -20,6 +20,7 @@ from followup.models import (
     VisitStatus,
 )
 from followup.rules.content import SCAN_WORRY_NOTE
+from followup.selectors.preferences import zone_of
 from followup.services import plans as services
 from followup.services import reminders
 
@@ -295,7 +296,7 @@ def test_it_sends_a_check_in_prompt_that_links_to_the_portal_only(plan):
     )
     # The patient's own today: in the hours after midnight UTC it is still yesterday in
     # New York, and a prompt for the clinic's date would not be due yet.
-    today = timezone.localdate(timezone=reminders.zone_of(plan.patient))
+    today = timezone.localdate(timezone=zone_of(plan.patient))
     checkin = reminders.open_checkin(plan, today)
     prompt = Reminder.objects.get(checkin=checkin)
     dispatch.send_batch([prompt.pk])
@@ -315,7 +316,7 @@ def test_it_alerts_a_nurse_at_once_through_the_outbox(
     nurse, helen, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        alert = reminders.nurse_alert(
+        alert = outbox.nurse_alert(
             user=nurse,
             dedupe_key="triage:1",
             subject="Urgent report",

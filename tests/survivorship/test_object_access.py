@@ -249,7 +249,7 @@ def fhir_client_objects(user) -> dict:
     from django.utils import timezone
     from oauth2_provider import models as oauth
 
-    from patients.fhir.models import FhirClient
+    from patients.models import FhirClient
 
     app = oauth.Application.objects.create(
         name="EHR", client_type="confidential", authorization_grant_type="client-credentials"

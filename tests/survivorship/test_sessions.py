@@ -1,6 +1,6 @@
 from django.utils import timezone
 
-from survivorship.middleware import LAST_ACTIVITY, SESSION_STARTED
+from survivorship.web.middleware import LAST_ACTIVITY, SESSION_STARTED
 
 
 def _login(client, user):

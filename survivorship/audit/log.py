@@ -17,6 +17,7 @@ from django.http import Http404
 from survivorship.client_ip import client_ip
 from survivorship.models import AccessLog
 from survivorship.redact import redact_path
+from survivorship.roles import roles_of
 
 logger = logging.getLogger(__name__)
 _request: contextvars.ContextVar = contextvars.ContextVar("survivorship_request", default=None)
@@ -35,8 +36,6 @@ class AuditContextMiddleware:
 
 
 def _role_label(user) -> str:
-    from survivorship.roles import roles_of
-
     roles = sorted(str(role) for role in roles_of(user))
     return ", ".join(roles) or ("staff" if user.is_staff else "none")
 

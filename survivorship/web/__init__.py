@@ -1,0 +1,1 @@
+"""The web plumbing every app shares: access decorators, middleware, health, CSV, mail."""

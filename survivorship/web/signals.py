@@ -1,0 +1,15 @@
+"""Session clock: a sign-in starts the idle and absolute timers of SessionTimeoutMiddleware."""
+
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
+from django.utils import timezone
+
+from survivorship.web.middleware import LAST_ACTIVITY, SESSION_STARTED
+
+
+@receiver(user_logged_in)
+def start_session_clock(sender, request, user, **kwargs):
+    if request is not None and hasattr(request, "session"):
+        now = timezone.now().timestamp()
+        request.session[SESSION_STARTED] = now
+        request.session[LAST_ACTIVITY] = now
