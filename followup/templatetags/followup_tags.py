@@ -9,7 +9,7 @@ from followup.services.reminders import zone_of
 register = template.Library()
 
 
-@register.inclusion_tag("followup/_upcoming_visits.html")
+@register.inclusion_tag("followup/portal/_upcoming_visits.html")
 def upcoming_visits(patient, visits=None):
     """The patient's next visits card.
 

@@ -55,7 +55,7 @@ def home(request):
     trend = dashboard.trend(today=today)
     return render(
         request,
-        "followup/dashboard.html",
+        "followup/dashboard/home.html",
         {
             "summary": dashboard.summary(request.user, today),
             "trend": trend,
@@ -88,7 +88,7 @@ def overdue_list(request):
     query = filters.as_query()
     return render(
         request,
-        "followup/dashboard_list.html",
+        "followup/dashboard/overdue_list.html",
         {
             "page": page,
             "filters": filters,
@@ -174,7 +174,7 @@ def quality(request):
     labels = dict(CancerType.choices)
     return render(
         request,
-        "followup/dashboard_quality.html",
+        "followup/dashboard/quality.html",
         {
             "adherence": adherence,
             "adherence_chart": [
@@ -280,7 +280,7 @@ def needs_person(request):
     audit.record(action="view", object_type="needs a person")
     return render(
         request,
-        "followup/dashboard_needs_person.html",
+        "followup/dashboard/needs_person.html",
         {"rows": rows, "shown": NEEDS_PERSON_SHOWN, "tab": "needs_person"},
     )
 

@@ -71,7 +71,7 @@ def plan_create(request, pk):
             )
     return render(
         request,
-        "followup/plan_create.html",
+        "followup/nurse/plan_create.html",
         {
             "patient": patient,
             "form": form,
@@ -104,12 +104,12 @@ def plan_detail(request, pk):
     if _is_htmx(request) and request.GET.get("fragment") == "counts":
         return render(
             request,
-            "followup/_plan_counts.html",
+            "followup/nurse/_plan_counts.html",
             {"plan": plan, "counts": selectors.plan_counts(plan=plan, today=today)},
         )
     return render(
         request,
-        "followup/plan_detail.html",
+        "followup/nurse/plan_detail.html",
         {
             "plan": plan,
             "patient": plan.patient,
@@ -145,7 +145,7 @@ def plan_edit(request, pk):
             return redirect("nurse:plan", pk=plan.pk)
     return render(
         request,
-        "followup/plan_form.html",
+        "followup/nurse/plan_form.html",
         {"form": form, "plan": plan, "patient": plan.patient, "title": "Edit care plan"},
         status=400 if form.errors else 200,
     )
@@ -157,7 +157,7 @@ def plan_print(request, pk):
     from followup.documents import plan_document
 
     context = plan_document(plan=plan, today=timezone.localdate())
-    return render(request, "followup/plan_print.html", context)
+    return render(request, "followup/nurse/plan_print.html", context)
 
 
 def _pdf_response(body: bytes, *, filename: str) -> HttpResponse:
@@ -189,7 +189,7 @@ def visit_add(request, pk):
             return redirect("nurse:plan", pk=plan.pk)
     return render(
         request,
-        "followup/plan_form.html",
+        "followup/nurse/plan_form.html",
         {"form": form, "plan": plan, "patient": plan.patient, "title": "Add a follow-up item"},
         status=400 if form.errors else 200,
     )
@@ -238,7 +238,7 @@ def _initial_for(action, visit) -> dict:
 def _row(request, visit, status=200):
     response = render(
         request,
-        "followup/_visit_row.html",
+        "followup/nurse/_visit_row.html",
         {"visit": visit, "today": timezone.localdate()},
         status=status,
     )
@@ -282,10 +282,10 @@ def visit_action(request, pk, action):
                "today": timezone.localdate()}  # fmt: skip
     if _is_htmx(request):
         # htmx swaps only 2xx answers: a form with errors comes back as 200.
-        return render(request, "followup/_visit_row_form.html", context)
+        return render(request, "followup/nurse/_visit_row_form.html", context)
     status = 400 if form is not None and form.errors else 200
     context.update({"plan": visit.plan, "patient": visit.patient})
-    return render(request, "followup/visit_action.html", context, status=status)
+    return render(request, "followup/nurse/visit_action.html", context, status=status)
 
 
 def _offer_status_event(request, visit):
@@ -322,7 +322,7 @@ def reports_queue(request):
     )
     return render(
         request,
-        "followup/reports_queue.html",
+        "followup/nurse/reports_queue.html",
         {
             "page": page,
             "missed": selectors.missed_checkins(user=request.user),
@@ -339,7 +339,7 @@ def report_detail(request, pk):
     report = selectors.report_get(user=request.user, pk=pk)
     return render(
         request,
-        "followup/report_detail.html",
+        "followup/nurse/report_detail.html",
         {"report": report, "patient": report.patient, "form": ReportResolveForm()},
     )
 
@@ -379,7 +379,7 @@ def report_resolve(request, pk):
             return redirect("nurse:reports")
     return render(
         request,
-        "followup/report_detail.html",
+        "followup/nurse/report_detail.html",
         {"report": report, "patient": report.patient, "form": form},
         status=400,
     )
@@ -455,4 +455,4 @@ def alert_preferences(request):
             else "Saved: urgent alerts come by email only.",
         )
         return redirect("nurse:alert_preferences")
-    return render(request, "followup/alert_preferences.html", {"form": form})
+    return render(request, "followup/nurse/alert_preferences.html", {"form": form})

@@ -65,7 +65,7 @@ def nurse_home(request):
     query.pop("page", None)
     return render(
         request,
-        "patients/caseload.html",
+        "followup/nurse/caseload.html",
         {
             "form": form,
             "filters": filters,
@@ -97,4 +97,4 @@ def patient_detail(request, pk):
         "baseline_form": BaselineForm(signs=reporting.sign_choices(patient)),
     }
     context.update(caseload_selectors.patient_timeline(patient=patient))
-    return render(request, "patients/patient_detail.html", context)
+    return render(request, "followup/nurse/patient_detail.html", context)

@@ -56,7 +56,7 @@ def plan(request):
         for care_plan in selectors.portal_plans(patient=patient)
     ]
     return render(
-        request, "followup/portal_plan.html", {"patient": patient, "documents": documents}
+        request, "followup/portal/plan.html", {"patient": patient, "documents": documents}
     )
 
 
@@ -105,7 +105,7 @@ def calendar_settings(request):
         webcal_url = "webcal://" + feed_url.split("://", 1)[1]
     return render(
         request,
-        "followup/portal_calendar.html",
+        "followup/portal/calendar.html",
         {"patient": patient, "feed": feed, "feed_url": feed_url, "webcal_url": webcal_url},
     )
 
@@ -149,7 +149,7 @@ def preferences(request):
         return redirect("portal:preferences")
     return render(
         request,
-        "followup/portal_preferences.html",
+        "followup/portal/preferences.html",
         {"patient": patient, "form": form},
         status=400 if form.errors else 200,
     )
@@ -207,7 +207,7 @@ def _report_form(request, patient, *, checkin=None):
     )
     return render(
         request,
-        "followup/portal_report.html",
+        "followup/portal/report.html",
         {"patient": patient, "form": form, "checkin": checkin, "open_checkin": open_checkin},
         status=400 if form.errors else 200,
     )
@@ -249,7 +249,7 @@ def report_done(request, pk):
     )
     return render(
         request,
-        "followup/portal_report_done.html",
+        "followup/portal/report_done.html",
         {
             "patient": patient,
             "report": report,
@@ -284,4 +284,4 @@ def portal_home(request):
             .order_by("-submitted_at")[:5]
         ),
     }
-    return render(request, "patients/portal_home.html", context)
+    return render(request, "followup/portal/home.html", context)
