@@ -5,8 +5,10 @@ from celery import shared_task
 from django.conf import settings
 
 from followup.delivery import dispatch
+from followup.selectors import dashboard
 from followup.services import plans as services
 from followup.services import reminders
+from followup.services import reports as reporting
 
 
 @shared_task(ignore_result=True)
@@ -49,7 +51,6 @@ def send_nurse_digests():
 
 @shared_task(ignore_result=True)
 def escalate_urgent_reports():
-    from followup.services import reports as reporting
 
     # Urgent reports nobody acknowledged, and review reports past their deadline.
     return reporting.escalate_unacknowledged() + reporting.escalate_missed_reviews()
@@ -57,13 +58,11 @@ def escalate_urgent_reports():
 
 @shared_task(ignore_result=True)
 def remind_unanswered_checkins():
-    from followup.services import reports as reporting
 
     return reporting.remind_unanswered_checkins()
 
 
 @shared_task(ignore_result=True)
 def take_overdue_snapshot():
-    from followup.selectors import dashboard
 
     return dashboard.snapshot_take().total

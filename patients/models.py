@@ -28,6 +28,7 @@ from patients.choices import (
     Sex,
     Side,
 )
+from survivorship.roles import Role, roles_of
 
 E164 = RegexValidator(
     r"^\+[1-9]\d{7,14}$",
@@ -86,7 +87,6 @@ class PatientQuerySet(models.QuerySet):
         are); users with the ``view_all_patients`` permission see everyone; a patient
         sees only their own record; anyone else sees nothing.
         """
-        from survivorship.roles import Role, roles_of
 
         if user is None or not user.is_authenticated:
             return self.none()
@@ -561,7 +561,6 @@ class FhirClient(models.Model):
         return self.name
 
     def patients(self):
-        from patients.models import Patient
 
         nurse_ids = self.care_teams.values("pk")
         return Patient.objects.filter(

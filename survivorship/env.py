@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from urllib.parse import urlsplit
 
+import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 TRUE_WORDS = {"1", "true", "yes", "on"}
@@ -68,7 +69,6 @@ def env_choice(name: str, choices: tuple[str, ...], default: str) -> str:
 
 def database_from_url(name: str, url: str) -> dict:
     """Parse a PostgreSQL or SQLite URL into a Django DATABASES entry."""
-    import dj_database_url
 
     scheme = urlsplit(url).scheme
     if scheme not in {"postgres", "postgresql", "pgsql", "sqlite"}:

@@ -1,10 +1,11 @@
 import pytest
 from django.contrib.auth.models import Group, User
+from django.core.cache import cache
 
 from patients.models import Patient
 from survivorship.roles import GROUP_NAMES, Role
 from tests import services
-from tests.factories import make_helen
+from tests.factories import make_helen, restore_seeded_data
 
 pytest_plugins = ["tests.celery_worker"]
 
@@ -12,7 +13,6 @@ pytest_plugins = ["tests.celery_worker"]
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """Cached figures (the dashboard summary) must not leak from one test to the next."""
-    from django.core.cache import cache
 
     cache.clear()
     yield
@@ -28,7 +28,6 @@ def _seeded_data(request):
     )
     if transactional or (marker is not None and marker.kwargs.get("transaction")):
         request.getfixturevalue("transactional_db")
-        from tests.factories import restore_seeded_data
 
         restore_seeded_data()
 

@@ -1,7 +1,11 @@
 """Named records for tests: the same people in every test that needs them."""
 
+import importlib
 from datetime import date
 
+from django.apps import apps
+
+from followup.models import CarePlanTemplate
 from patients.choices import CancerType, DiseaseStatus, Intent, Modality
 from patients.models import CancerDiagnosis, DiseaseStatusEvent, Patient, Treatment
 
@@ -52,11 +56,6 @@ def restore_seeded_data() -> None:
     A transactional test (a real worker, a live server) flushes every table when it
     ends, migration data included; the next one needs it back.
     """
-    import importlib
-
-    from django.apps import apps
-
-    from followup.models import CarePlanTemplate
 
     if CarePlanTemplate.objects.exists():
         return

@@ -22,9 +22,11 @@ from datetime import date, datetime, timedelta
 from datetime import time as dtime
 from pathlib import Path
 
+import redis
 from aiosmtpd.controller import Controller
 from django.conf import settings
 from django.utils import timezone
+from kombu import pools
 
 from followup.models import CarePlanTemplate, FollowUpVisit, ReminderPreference
 from followup.services import plans as services
@@ -249,7 +251,6 @@ def reset_celery_pools(app) -> None:
 
 def close_broker_pools(app) -> None:
     """Close and forget the global pools of the app's current broker (a private Redis)."""
-    from kombu import pools
 
     connection = app.connection_for_write()
     for group in (pools.producers, pools.connections):
@@ -273,7 +274,6 @@ def forget_unacked(app, batches: list[list[int]]) -> int:
     url = app.conf.broker_write_url or app.conf.broker_url
     if not str(url).startswith("redis"):
         return 0  # the filesystem transport removed the message when it was delivered
-    import redis
 
     wanted = {tuple(batch) for batch in batches}
     removed = 0

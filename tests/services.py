@@ -11,6 +11,7 @@ from functools import cache
 from urllib.parse import urlsplit
 
 import pytest
+from django.db import connection
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -36,7 +37,6 @@ def redis_problem() -> str | None:
 
 
 def postgres_problem() -> str | None:
-    from django.db import connection
 
     if connection.vendor != "postgresql":
         return "DATABASE_URL does not point at PostgreSQL"

@@ -22,6 +22,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.urls import reverse
@@ -47,6 +48,7 @@ from followup.models import (
 )
 from followup.rules.local_time import within_local_day
 from followup.selectors.preferences import preference_of, quiet_hours, zone_of
+from survivorship.roles import GROUP_NAMES, Role
 
 logger = logging.getLogger(__name__)
 
@@ -310,9 +312,6 @@ def report_stuck(*, now: datetime | None = None) -> int:
     "sending" rows older than REMINDER_STUCK_AFTER (a worker died while handing one
     over) and "uncertain" rows (sent, no answer came back).
     """
-    from django.contrib.auth.models import User
-
-    from survivorship.roles import GROUP_NAMES, Role
 
     now = now or timezone.now()
     stuck = Reminder.objects.filter(

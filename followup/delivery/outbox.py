@@ -32,13 +32,13 @@ def message_put(*, dedupe_key: str, **fields) -> tuple[Reminder, bool]:
 
 def enqueue(ids: list[int]) -> int:
     """Hand due rows to workers in batches. Safe to repeat: sending claims each row."""
-    # By name: followup.tasks imports this module, so the task cannot be imported here.
-    # A signature of a registered task honours task_always_eager like .delay() does.
-    send_reminder_batch = celery_app.signature("followup.tasks.send_reminder_batch")
+    # By name from Celery's registry: followup.tasks imports this module, so the task
+    # cannot be imported here. It is the same task object, so .delay() behaves the same.
+    send_reminder_batch = celery_app.tasks["followup.tasks.send_reminder_batch"]
     size = settings.REMINDER_BATCH_SIZE
     batches = 0
     for start in range(0, len(ids), size):
-        send_reminder_batch.clone(args=(ids[start : start + size],)).delay()
+        send_reminder_batch.delay(ids[start : start + size])
         batches += 1
     return batches
 

@@ -9,9 +9,10 @@ from dataclasses import asdict
 
 from django.db import migrations
 
+from followup.rules.guidelines import TEMPLATES
+
 
 def seed_templates(apps, schema_editor):
-    from followup.rules.guidelines import TEMPLATES
 
     Template = apps.get_model("followup", "CarePlanTemplate")
     Rule = apps.get_model("followup", "ScheduleRule")

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import re
 import statistics
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from django.contrib.auth import get_user_model
 from django.core import signing
+from django.core.cache import cache
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
@@ -193,7 +196,6 @@ SUMMARY_SECONDS = 60
 
 def summary(user, today: date | None = None) -> dict:
     """The overdue summary, computed at most once a minute per scope (cached)."""
-    from django.core.cache import cache
 
     today = today or timezone.localdate()
     scope = "all" if user.has_perm("patients.view_all_patients") else f"user-{user.pk}"
@@ -211,9 +213,6 @@ def _summary(user, today: date | None = None) -> dict:
     The overdue items are grouped once by (primary nurse, cancer type, kind) with the age
     buckets counted alongside; the four breakdowns are sums of those few thousand rows.
     """
-    from collections import Counter
-
-    from django.contrib.auth import get_user_model
 
     today = today or timezone.localdate()
     groups = (

@@ -2,10 +2,21 @@
 
 from datetime import timedelta
 
-from django.db.models import Count, Q
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, Value, When
 from django.utils import timezone
 
-from followup.models import CarePlan, CheckIn, CheckInStatus, FollowUpVisit, Reminder
+from followup.models import (
+    CarePlan,
+    CheckIn,
+    CheckInStatus,
+    FollowUpVisit,
+    KnownBaseline,
+    Reminder,
+    ReportedSign,
+    SymptomReport,
+    TriageLevel,
+)
+from patients.models import Patient
 from survivorship import audit
 
 DUE_SOON_DAYS = 30
@@ -92,9 +103,6 @@ def patient_schedule(*, patient, today=None, upcoming=5):
 def triage_queue(*, user):
     """Open reports of the caseload: urgent first, then needs review, then routine;
     within a level the longest-waiting first."""
-    from django.db.models import Case, IntegerField, Prefetch, Value, When
-
-    from followup.models import KnownBaseline, ReportedSign, SymptomReport, TriageLevel
 
     level_order = Case(
         When(triage_level=TriageLevel.URGENT, then=Value(0)),
@@ -120,7 +128,6 @@ def triage_queue(*, user):
 
 
 def report_get(*, user, pk):
-    from followup.models import SymptomReport
 
     reports = SymptomReport.objects.for_user(user).select_related(
         "patient", "acknowledged_by", "resolved_by", "checkin"
@@ -129,7 +136,6 @@ def report_get(*, user, pk):
 
 
 def missed_checkins(*, user):
-    from patients.models import Patient
 
     patients = Patient.objects.for_user(user)
     ids = missed_checkins_in_a_row(patients=patients)
@@ -138,9 +144,6 @@ def missed_checkins(*, user):
 
 def symptom_trends(*, patient, limit=52) -> dict:
     """The patient's reports over time, for the chart and its accessible table."""
-    from django.db.models import Prefetch
-
-    from followup.models import ReportedSign, SymptomReport
 
     reports = list(
         SymptomReport.objects.filter(patient=patient)

@@ -20,6 +20,7 @@ from followup.models import (
     Outcome,
     PlanStatus,
     Reminder,
+    ReminderKind,
     ReminderPreference,
     ReminderStatus,
     Settlement,
@@ -417,7 +418,6 @@ def visit_remind_now(*, visit: FollowUpVisit):
 
     At most one a day per item: a second click the same day finds the first reminder.
     """
-    from followup.models import Reminder, ReminderKind
 
     _require_open(visit)
     patient = visit.patient

@@ -7,6 +7,9 @@ scheduled on the broker with a countdown; the dispatcher picks rows up when due.
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import zoneinfo
 from datetime import date, datetime, time, timedelta
 
@@ -38,7 +41,9 @@ from followup.rules.local_time import (
 )
 from followup.rules.local_time import send_times as _send_times
 from followup.rules.scheduling import add_months
+from followup.selectors.nurse import due_and_overdue
 from followup.selectors.preferences import quiet_hours, zone_of
+from survivorship.roles import GROUP_NAMES, Role
 
 KIND_FOR_ITEM = {
     ItemKind.VISIT: ReminderKind.APPOINTMENT,
@@ -181,9 +186,6 @@ def _insert_new(rows: list[Reminder]) -> None:
     if connection.vendor != "postgresql":
         Reminder.objects.bulk_create(rows, batch_size=2500, ignore_conflicts=True)
         return
-    import csv
-    import io
-    import json
 
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -312,8 +314,6 @@ def alert_preference_set(*, user, sms_phone: str):
 
 def nurse_digests(*, today: date | None = None) -> int:
     """One digest per nurse with overdue or soon-due items; nothing when nothing to say."""
-    from followup.selectors.nurse import due_and_overdue
-    from survivorship.roles import GROUP_NAMES, Role
 
     today = today or timezone.localdate()
     zone = zoneinfo.ZoneInfo(settings.CLINIC_TIME_ZONE)

@@ -6,9 +6,11 @@ All writes go through these functions; views only parse input and render.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -20,6 +22,8 @@ from followup.models import (
     CheckInStatus,
     KnownBaseline,
     PlanStatus,
+    Reminder,
+    ReminderKind,
     ReportedSign,
     ReportStatus,
     SymptomReport,
@@ -27,7 +31,11 @@ from followup.models import (
 )
 from followup.rules import clinic_hours, signs, triage
 from followup.rules.content import GENERAL_WARNING_SIGNS
+from followup.rules.local_time import next_allowed
+from followup.selectors.preferences import quiet_hours, zone_of
+from followup.services import plans as services
 from patients.models import Treatment
+from survivorship.roles import GROUP_NAMES, Role, has_role
 
 HISTORY_REPORTS = 5
 
@@ -145,7 +153,6 @@ def baseline_set(
     *, patient, by, code: str, label: str, severity: str, note: str = "", review_on=None
 ) -> KnownBaseline:
     """Mark a sign as known for this patient; only a nurse on the patient's care team may."""
-    from survivorship.roles import Role, has_role
 
     on_team = patient.primary_nurse_id == by.pk or patient.care_team.filter(pk=by.pk).exists()
     if not (has_role(by, Role.NURSE) and on_team):
@@ -311,11 +318,6 @@ def _alert_on_call(report) -> None:
 
 def escalate_missed_reviews(*, now=None) -> int:
     """Review-level reports not resolved by their deadline go to the whole team and admins."""
-    from datetime import timedelta
-
-    from django.contrib.auth.models import User
-
-    from survivorship.roles import GROUP_NAMES, Role
 
     now = now or timezone.now()
     # No deadline can pass before this many calendar days; the exact one is checked below.
@@ -351,9 +353,6 @@ def escalate_missed_reviews(*, now=None) -> int:
 
 def escalate_unacknowledged(*, now=None) -> int:
     """Urgent reports not acknowledged in time go to the rest of the team and admins."""
-    from django.contrib.auth.models import User
-
-    from survivorship.roles import GROUP_NAMES, Role
 
     now = now or timezone.now()
     late = SymptomReport.objects.filter(
@@ -404,7 +403,6 @@ def report_resolve(
     *, report: SymptomReport, by, action: str, note: str = "", visit: dict | None = None
 ) -> SymptomReport:
     """Close the report with what was done; booking a visit adds it to the active plan."""
-    from followup.services import plans as services
 
     if report.status == ReportStatus.RESOLVED:
         return report
@@ -416,8 +414,6 @@ def report_resolve(
             CarePlan.objects.filter(patient=report.patient, status=PlanStatus.ACTIVE).first()
         )
         if plan is None:
-            from django.core.exceptions import ValidationError
-
             raise ValidationError(
                 "This patient has no active care plan to add a visit to: create one first."
             )
@@ -433,8 +429,6 @@ def report_resolve(
 
 def remind_unanswered_checkins(*, now=None) -> int:
     """An open check-in unanswered for CHECKIN_REMINDER_AFTER gets one more prompt."""
-    from followup.models import Reminder, ReminderKind
-    from followup.services.reminders import next_allowed, quiet_hours, zone_of
 
     now = now or timezone.now()
     cutoff = timezone.localdate(now) - settings.CHECKIN_REMINDER_AFTER

@@ -5,6 +5,7 @@ from django.utils.dateformat import format as date_format
 
 from followup.selectors import portal as selectors
 from followup.services.reminders import zone_of
+from followup.services.reports import review_due_at
 
 register = template.Library()
 
@@ -44,7 +45,6 @@ def get_item(mapping, key):
 @register.filter
 def review_due(report):
     """The review deadline of a review-level report (None for other levels)."""
-    from followup.services.reports import review_due_at
 
     return review_due_at(report) if report.triage_level == "review" else None
 

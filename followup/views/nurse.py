@@ -2,24 +2,30 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from followup.documents import plan_letter_pdf
+from followup.documents import plan_document, plan_letter_pdf
 from followup.forms import (
+    AlertPreferenceForm,
+    BaselineForm,
     PlanEditForm,
     PlanStartForm,
+    ReportResolveForm,
     VisitAddForm,
     VisitCompleteForm,
     VisitNoteForm,
     VisitScheduleForm,
 )
-from followup.models import Outcome
+from followup.models import KnownBaseline, NurseAlertPreference, Outcome
 from followup.selectors import nurse as selectors
 from followup.services import plans as services
+from followup.services import reminders
+from followup.services import reports as reporting
 from patients import selectors as patient_selectors
 from survivorship.roles import Role
 from survivorship.web.access import role_required
@@ -154,7 +160,6 @@ def plan_edit(request, pk):
 @role_required(Role.NURSE)
 def plan_print(request, pk):
     plan = selectors.plan_get(user=request.user, pk=pk)
-    from followup.documents import plan_document
 
     context = plan_document(plan=plan, today=timezone.localdate())
     return render(request, "followup/nurse/plan_print.html", context)
@@ -315,7 +320,6 @@ def _offer_status_event(request, visit):
 
 @role_required(Role.NURSE)
 def reports_queue(request):
-    from django.core.paginator import Paginator
 
     page = Paginator(selectors.triage_queue(user=request.user), 25).get_page(
         request.GET.get("page")
@@ -334,7 +338,6 @@ def reports_queue(request):
 
 @role_required(Role.NURSE)
 def report_detail(request, pk):
-    from followup.forms import ReportResolveForm
 
     report = selectors.report_get(user=request.user, pk=pk)
     return render(
@@ -347,7 +350,6 @@ def report_detail(request, pk):
 @role_required(Role.NURSE)
 @require_POST
 def report_acknowledge(request, pk):
-    from followup.services import reports as reporting
 
     report = selectors.report_get(user=request.user, pk=pk)
     reporting.report_acknowledge(report=report, by=request.user)
@@ -358,8 +360,6 @@ def report_acknowledge(request, pk):
 @role_required(Role.NURSE)
 @require_POST
 def report_resolve(request, pk):
-    from followup.forms import ReportResolveForm
-    from followup.services import reports as reporting
 
     report = selectors.report_get(user=request.user, pk=pk)
     form = ReportResolveForm(request.POST)
@@ -389,8 +389,6 @@ def report_resolve(request, pk):
 @require_POST
 def baseline_set(request, pk):
     """Mark a sign as known for this patient (a nurse on the care team only)."""
-    from followup.forms import BaselineForm
-    from followup.services import reports as reporting
 
     patient = patient_selectors.patient_get(user=request.user, pk=pk)
     form = BaselineForm(request.POST, signs=reporting.sign_choices(patient))
@@ -423,10 +421,6 @@ def baseline_set(request, pk):
 @role_required(Role.NURSE)
 @require_POST
 def baseline_end(request, pk):
-    from django.shortcuts import get_object_or_404
-
-    from followup.models import KnownBaseline
-    from followup.services import reports as reporting
 
     # Another patient's baseline is a 404, like any object outside the nurse's scope.
     baseline = get_object_or_404(KnownBaseline.objects.for_user(request.user).active(), pk=pk)
@@ -440,9 +434,6 @@ def baseline_end(request, pk):
 
 @role_required(Role.NURSE)
 def alert_preferences(request):
-    from followup.forms import AlertPreferenceForm
-    from followup.models import NurseAlertPreference
-    from followup.services import reminders
 
     current = NurseAlertPreference.objects.filter(user=request.user).first()
     form = AlertPreferenceForm(request.POST or None, instance=current)

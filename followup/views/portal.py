@@ -1,7 +1,9 @@
 """The patient's care plan and calendar in the portal, and the private calendar feed."""
 
 import re
+import secrets
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,11 +14,15 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from followup import calendar
 from followup.documents import plan_document, plan_letter_pdf
-from followup.models import CheckIn, SymptomReport
+from followup.forms import ReminderPreferenceForm, SymptomReportForm
+from followup.models import CheckIn, CheckInStatus, ReminderPreference, SymptomReport
+from followup.rules import clinic_hours, triage
 from followup.selectors import portal as selectors
 from followup.services import plans as services
+from followup.services import reports as reporting
 from patients import selectors as patient_selectors
 from patients.models import Patient
+from patients.selectors import own_patient
 from survivorship import audit
 from survivorship.roles import Role
 from survivorship.web.access import public, role_required
@@ -31,7 +37,6 @@ def _own_patient(request) -> Patient:
     ``for_user`` alone would return a caseload for someone who is also a nurse; the
     portal only ever shows the user's own record.
     """
-    from patients.selectors import own_patient
 
     return own_patient(user=request.user)
 
@@ -127,8 +132,6 @@ def calendar_feed(request, token):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def preferences(request):
-    from followup.forms import ReminderPreferenceForm
-    from followup.models import ReminderPreference
 
     patient = _own_patient(request)
     current = ReminderPreference.objects.filter(patient=patient).first() or ReminderPreference()
@@ -159,11 +162,6 @@ def preferences(request):
 
 
 def _report_form(request, patient, *, checkin=None):
-    import secrets
-
-    from followup.forms import SymptomReportForm
-    from followup.models import CheckIn, CheckInStatus
-    from followup.services import reports as reporting
 
     signs = reporting.sign_choices(patient)
     initial = {"submission_key": secrets.token_hex(16)}
@@ -224,7 +222,6 @@ def report_new(request):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def checkin_answer(request, pk):
-    from followup.models import CheckIn, CheckInStatus
 
     patient = _own_patient(request)
     checkin = get_object_or_404(CheckIn, pk=pk, patient=patient)
@@ -238,10 +235,6 @@ def checkin_answer(request, pk):
 @never_cache
 @require_safe
 def report_done(request, pk):
-    from django.conf import settings
-
-    from followup.models import SymptomReport
-    from followup.rules import clinic_hours, triage
 
     patient = _own_patient(request)
     report = get_object_or_404(

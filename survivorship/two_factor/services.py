@@ -20,6 +20,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from survivorship import audit
 from survivorship.two_factor.flow import must_enrol
 
 logger = logging.getLogger(__name__)
@@ -172,7 +173,6 @@ def two_factor_reset(*, user, by=None) -> int:
     Returns how many devices were removed. Any session verified with a removed device
     stops counting as verified on its next request.
     """
-    from survivorship import audit
 
     with transaction.atomic():
         removed = _delete_devices(user)

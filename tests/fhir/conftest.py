@@ -1,4 +1,7 @@
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 from oauth2_provider.models import AccessToken, Application
 
 from patients.models import FhirClient
@@ -7,9 +10,6 @@ from patients.models import FhirClient
 @pytest.fixture
 def make_token(db):
     """A bearer token of an API client granted ``nurses``' care teams, with ``scope``."""
-    from datetime import timedelta
-
-    from django.utils import timezone
 
     def make(nurses, scope="system/Patient.read", name="Riverside EHR"):
         app = Application.objects.create(

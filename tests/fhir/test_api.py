@@ -1,8 +1,11 @@
 """The FHIR read API: tokens, scopes, care-team grants, access log, query counts."""
 
 import pytest
+from django.core.management import call_command
 from oauth2_provider.models import Application
 
+from patients.fhir.mapping import MRN_SYSTEM
+from patients.models import FhirClient, Patient
 from survivorship.models import AccessLog
 from tests.factories import make_patient
 
@@ -64,7 +67,6 @@ def test_it_reads_a_granted_patient_and_logs_it_under_the_clients_name(
 
 
 def test_it_finds_a_patient_by_identifier(client, helen, nurse, make_token):
-    from patients.fhir.mapping import MRN_SYSTEM
 
     token = make_token([nurse])
     response = get(client, f"/fhir/Patient?identifier={MRN_SYSTEM}|MRN-1001", token)
@@ -75,7 +77,6 @@ def test_it_finds_a_patient_by_identifier(client, helen, nurse, make_token):
 
 
 def test_it_issues_a_token_by_client_credentials_and_serves_everything(client, helen, nurse):
-    from patients.models import FhirClient
 
     app = Application.objects.create(
         name="EHR",
@@ -100,9 +101,6 @@ def test_it_issues_a_token_by_client_credentials_and_serves_everything(client, h
 def test_it_serves_everything_at_a_constant_query_count(
     client, nurse, make_token, django_assert_num_queries
 ):
-    from django.core.management import call_command
-
-    from patients.models import Patient
 
     call_command("seed_demo", verbosity=0)
     token = make_token([nurse])

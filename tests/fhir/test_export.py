@@ -3,12 +3,13 @@
 from datetime import date
 
 import pytest
+from django.core.management import call_command
 from fhir.resources.R4B.bundle import Bundle
 
 from patients.choices import DiseaseStatus, Modality
 from patients.fhir import export
 from patients.fhir import mapping as m
-from patients.models import DiseaseStatusEvent, Treatment
+from patients.models import DiseaseStatusEvent, Patient, Treatment
 
 pytestmark = pytest.mark.django_db
 
@@ -63,9 +64,6 @@ def test_it_exports_helen_as_a_valid_mcode_bundle(helen, diagnosis):
 
 
 def test_it_exports_the_demo_patients_as_valid_bundles(db):
-    from django.core.management import call_command
-
-    from patients.models import Patient
 
     call_command("seed_demo", verbosity=0)
     patients = list(Patient.objects.all())

@@ -5,6 +5,7 @@ import json
 from datetime import date
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 
 from patients.choices import DiseaseStatus, Modality
@@ -178,7 +179,6 @@ def test_the_command_imports_a_file_and_fails_loudly_on_a_bad_one(tmp_path, caps
 
 
 def test_an_administrator_uploads_a_bundle(client, administrator, nurse):
-    from django.core.files.uploadedfile import SimpleUploadedFile
 
     client.force_login(nurse)
     assert client.get("/fhir/import/").status_code == 403

@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from followup import tasks
+from followup.delivery import dispatch
 from followup.models import CarePlanTemplate, Reminder, SymptomReport
 from followup.services import plans as services
 from followup.services import reports as reporting
@@ -131,7 +132,6 @@ def _closed_today(settings):
 def test_an_urgent_report_out_of_hours_alerts_the_on_call_contact_by_email_and_sms(
     helen, nurse, plan, settings, mailoutbox
 ):
-    from followup.delivery import dispatch
 
     _closed_today(settings)
     settings.ON_CALL_EMAIL = "oncall@clinic.example"
@@ -163,7 +163,6 @@ def test_no_on_call_alert_in_clinic_hours_or_when_none_is_configured(helen, nurs
 
 
 def test_a_nurse_who_chose_sms_gets_urgent_alerts_by_email_and_sms(client, helen, nurse, plan):
-    from followup.delivery import dispatch
 
     client.force_login(nurse)
     bad = client.post("/nurse/alerts/", {"sms_phone": "0123"})

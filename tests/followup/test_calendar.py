@@ -1,6 +1,7 @@
 """Upcoming visits as an .ics download and as a private, revocable subscription feed."""
 
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth.models import User
@@ -11,6 +12,7 @@ from followup.models import CalendarFeed, CarePlanTemplate, PlanStatus, VisitSta
 from followup.services import plans as services
 from patients.choices import CancerType
 from patients.models import CancerDiagnosis
+from survivorship.models import AccessLog
 from tests.factories import make_patient
 
 ICS = "text/calendar; charset=utf-8"
@@ -247,7 +249,6 @@ def test_it_keeps_the_feed_token_out_of_the_access_log_and_its_export(
     client, helen_plan, administrator
 ):
     """Issue 14, finding 7: the feed secret was stored in the access log."""
-    from survivorship.models import AccessLog
 
     feed = services.calendar_feed_for(patient=helen_plan.patient)
     assert client.get(f"/calendar/feed/{feed.token}.ics").status_code == 200
@@ -265,7 +266,6 @@ def test_the_portal_shows_the_same_time_as_the_ics_on_the_patients_own_clock(
     client, helen_plan, zone, settings
 ):
     """A New York patient's calendar turns DTSTART into New York time: the page must too."""
-    from zoneinfo import ZoneInfo
 
     settings.CLINIC_TIME_ZONE = "UTC"
     patient = helen_plan.patient

@@ -11,6 +11,7 @@ from followup.models import CarePlanTemplate, FollowUpVisit, OverdueSnapshot, Re
 from followup.selectors import dashboard
 from followup.services import plans as services
 from patients.models import CancerDiagnosis, Patient
+from survivorship.web.csv import safe_cell
 from tests.factories import make_patient
 
 TODAY = timezone.localdate()
@@ -181,7 +182,6 @@ def test_it_exports_the_filtered_list_as_csv_with_formulas_neutralised(
 
 
 def test_it_neutralises_every_dangerous_first_character():
-    from survivorship.web.csv import safe_cell
 
     for text in ("=1+1", "+1", "-1", "@A1", "\tcmd", "\rcmd"):
         assert safe_cell(text) == "'" + text

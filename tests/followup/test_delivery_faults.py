@@ -14,7 +14,8 @@ from urllib.parse import parse_qs
 import pytest
 from django.utils import timezone
 
-from followup.delivery import dispatch
+from followup import tasks
+from followup.delivery import dispatch, transports
 from followup.models import Reminder, ReminderStatus
 from patients.models import Patient
 from tests.followup.test_reminder_delivery import due_reminders, statuses
@@ -113,7 +114,6 @@ def test_a_claim_left_by_a_dead_worker_is_released_after_the_lease_and_sent_once
 
 
 def test_the_re_enqueue_delay_is_a_setting_of_about_a_minute(db, nurse, settings, monkeypatch):
-    from followup import tasks
 
     assert settings.REMINDER_REQUEUE_AFTER == timedelta(minutes=1)
     sent = []
@@ -188,10 +188,9 @@ def sms_rows(nurse, settings, provider, count=2) -> list[int]:
 def test_sms_provider_faults(
     db, nurse, settings, monkeypatch, status, delay, result, requests, flags
 ):
-    from followup.delivery import transports
 
-    monkeypatch.setattr(
-        transports, "sms_transport", lambda: transports.HttpSmsTransport(timeout=0.5)
+    monkeypatch.setitem(
+        transports.REGISTRY, "sms", lambda: transports.sms.HttpSmsTransport(timeout=0.5)
     )
     with SlowProvider(status=status, delay=delay) as provider:
         ids = sms_rows(nurse, settings, provider)

@@ -4,11 +4,13 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from followup.models import CarePlan, CarePlanTemplate, FollowUpVisit, VisitStatus
 from followup.services import plans as services
 from patients.models import Treatment
+from tests.factories import make_patient
 
 TODAY = timezone.localdate()
 
@@ -104,14 +106,12 @@ def test_it_allows_a_plan_that_starts_in_the_future(diagnosis, breast):
 
 
 def test_it_refuses_a_second_open_plan_for_the_same_diagnosis(plan, diagnosis, breast):
-    from django.core.exceptions import ValidationError
 
     with pytest.raises(ValidationError, match="already has an open care plan"):
         services.careplan_create(diagnosis=diagnosis, template=breast, start_date=TODAY)
 
 
 def test_it_asks_for_a_diagnosis_before_a_plan(client, nurse):
-    from tests.factories import make_patient
 
     patient = make_patient(nurse, "MRN-3", "Nia", "Bare")
     client.force_login(nurse)
@@ -285,7 +285,6 @@ def test_it_shows_due_and_overdue_items_on_the_nurse_home(client, nurse, plan):
 
 
 def test_it_filters_the_caseload_by_overdue_follow_up(client, nurse, plan):
-    from tests.factories import make_patient
 
     make_patient(nurse, "MRN-77", "Ona", "Ontrack")
     client.force_login(nurse)

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core import mail
 from django.utils import timezone
 
+from followup import tasks
 from followup.delivery import dispatch, outbox
 from followup.delivery.transports import Transports
 from followup.models import (
@@ -360,7 +361,6 @@ def test_it_waits_for_the_morning_when_booked_late_at_night(visit):
 
 
 def test_it_does_not_enqueue_a_waiting_backlog_again_every_minute(visit, monkeypatch):
-    from followup import tasks
 
     sent = []
     monkeypatch.setattr(tasks.send_reminder_batch, "delay", lambda ids: sent.append(ids))

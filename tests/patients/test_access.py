@@ -1,9 +1,11 @@
 """Every patient-bound URL, for every role: only the care team gets in; others get 404/403."""
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core import mail
 
 from patients.models import Patient
+from survivorship.models import AccessLog
 from tests.patients.conftest import make_patient
 
 
@@ -73,7 +75,6 @@ def test_it_lets_a_second_nurse_in_once_added_to_the_care_team(client, helen, nu
 
 
 def test_it_lets_a_nurse_with_the_view_all_permission_see_everyone(client, helen, nurse2):
-    from django.contrib.auth.models import Permission
 
     nurse2.user_permissions.add(Permission.objects.get(codename="view_all_patients"))
     client.force_login(nurse2)
@@ -155,7 +156,6 @@ def test_it_shows_no_link_when_reinviting_a_patient_who_has_a_password(
     client, nurse, helen, django_capture_on_commit_callbacks
 ):
     """Issue 14, finding 1: a nurse could take over an active portal account."""
-    from survivorship.models import AccessLog
 
     client.force_login(nurse)
     client.post(f"/nurse/patients/{helen.pk}/invite/")

@@ -3,6 +3,7 @@ from datetime import date
 
 import pytest
 from django.contrib.auth.models import Permission, User
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -65,7 +66,6 @@ def good_csv(nurse) -> bytes:
 
 
 def upload(client, data: bytes, name="patients.csv"):
-    from django.core.files.uploadedfile import SimpleUploadedFile
 
     return client.post(
         IMPORT_URL, {"step": "upload", "file": SimpleUploadedFile(name, data, "text/csv")}

@@ -6,8 +6,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from followup.models import Reminder
 from patients.choices import DiseaseStatus
 from patients.models import CancerDiagnosis, DiseaseStatusEvent, Patient, Treatment
+from survivorship.models import AccessLog
 from tests.patients.conftest import make_patient
 
 TOMORROW = (timezone.localdate() + timedelta(days=1)).isoformat()
@@ -262,7 +264,6 @@ def test_a_nurse_cannot_remove_another_member_of_the_care_team(client, nurse, nu
 def test_a_nurse_may_add_only_herself_to_the_care_team_and_it_is_logged(
     client, nurse, nurse2, helen
 ):
-    from survivorship.models import AccessLog
 
     helen.care_team.remove(nurse)
     client.force_login(nurse)
@@ -333,8 +334,6 @@ def test_it_explains_incomplete_or_mismatched_consent(client, nurse):
 
 
 def _reminder(patient, n, **fields):
-    from followup.models import Reminder
-
     return Reminder.objects.create(
         kind="overdue", channel="email", patient=patient, dedupe_key=f"test:{patient.pk}:{n}",
         send_at=timezone.now() - timedelta(hours=n), **fields,

@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from patients.choices import DiseaseStatus
-from patients.models import DiseaseStatusEvent
+from patients.models import DiseaseStatusEvent, Patient
 from patients.services import RETURN, status_event_record
 
 
@@ -108,7 +108,6 @@ def test_it_refuses_a_restage_without_the_r_prefix(diagnosis):
 
 
 def test_it_derives_the_current_status_from_the_latest_event(helen, diagnosis):
-    from patients.models import Patient
 
     assert Patient.objects.with_current_status().get().current_status == DiseaseStatus.NED
     status_event_record(

@@ -5,9 +5,11 @@ import io
 from datetime import timedelta
 
 import pytest
+from axes.models import AccessAttempt
 from django.utils import timezone
 
 from survivorship.models import AccessLog
+from survivorship.redact import redact_path
 
 
 def entries(**filters):
@@ -179,7 +181,6 @@ def test_it_lists_who_has_seen_a_record_in_a_constant_number_of_queries(
 
 def test_it_redacts_reset_links_in_logged_paths():
     """Issue 14, finding 7: tokens, invitation and reset links never reach the log."""
-    from survivorship.redact import redact_path
 
     assert redact_path("/accounts/reset/MTI/abc-123/") == "/accounts/reset/[redacted]/[redacted]/"
     assert redact_path("/accounts/reset/MTI/set-password/") == (
@@ -216,7 +217,6 @@ def test_it_locks_out_by_the_forwarded_address_not_the_proxy(client, settings, n
             REMOTE_ADDR="10.0.0.2",
             HTTP_X_FORWARDED_FOR="203.0.113.66",
         )
-    from axes.models import AccessAttempt
 
     assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"203.0.113.66"}
 

@@ -2,6 +2,8 @@
 
 import pytest
 
+from tests.survivorship.test_settings import REAL_SECRET, run_manage
+
 
 def test_it_sends_a_strict_content_security_policy(client, db):
     policy = client.get("/accounts/login/")["Content-Security-Policy"]
@@ -33,7 +35,6 @@ def test_it_forbids_caching_the_patient_page_and_portal(client, nurse, helen, pa
 
 
 def test_it_turns_on_hsts_and_secure_cookies_in_production():
-    from tests.survivorship.test_settings import REAL_SECRET, run_manage
 
     code = (
         "from django.conf import settings as s; "

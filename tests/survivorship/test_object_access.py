@@ -31,13 +31,14 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from oauth2_provider import models as oauth
 
 from followup.models import CarePlanTemplate, Reminder
 from followup.services import plans as services
 from followup.services import reports as reporting
 from followup.services.reminders import open_checkin
 from patients.choices import DiseaseStatus
-from patients.models import DiseaseStatusEvent, Patient, Treatment
+from patients.models import DiseaseStatusEvent, FhirClient, Patient, Treatment
 from survivorship.models import AccessLog
 from survivorship.roles import GROUP_NAMES, Role
 from tests.conftest import make_staff
@@ -244,12 +245,6 @@ def world(nurse, nurse2, administrator):
 
 def fhir_client_objects(user) -> dict:
     """An API client of the FHIR read API, with a token of each kind (their admin pages)."""
-    from datetime import timedelta
-
-    from django.utils import timezone
-    from oauth2_provider import models as oauth
-
-    from patients.models import FhirClient
 
     app = oauth.Application.objects.create(
         name="EHR", client_type="confidential", authorization_grant_type="client-credentials"

@@ -10,6 +10,7 @@ from devtools import demo
 from followup.models import (
     CarePlan,
     FollowUpVisit,
+    KnownBaseline,
     Outcome,
     Reminder,
     ReminderKind,
@@ -21,6 +22,7 @@ from followup.models import (
     VisitStatus,
 )
 from followup.rules import guidelines, scheduling
+from followup.selectors import dashboard
 from followup.selectors.nurse import triage_queue
 from patients.choices import DiseaseStatus, Intent
 from patients.models import CancerDiagnosis, DiseaseStatusEvent, Patient, Treatment
@@ -395,8 +397,6 @@ def test_running_it_twice_files_no_report_twice(db):
 
 
 def test_it_marks_a_known_sign_and_gives_the_quality_page_an_alert_burden(db):
-    from followup.models import KnownBaseline
-    from followup.selectors import dashboard
 
     call_command("seed_demo")
     call_command("seed_demo")  # idempotent: still one active baseline

@@ -1,3 +1,4 @@
+from django.test import Client
 from django.utils import timezone
 
 from survivorship.web.middleware import LAST_ACTIVITY, SESSION_STARTED
@@ -61,7 +62,6 @@ def test_it_gives_a_new_session_key_at_login(client, nurse):
 
 
 def test_it_kills_the_session_on_the_server_at_logout(client, nurse):
-    from django.test import Client
 
     _login(client, nurse)
     stolen = client.cookies["sessionid"].value
@@ -72,7 +72,6 @@ def test_it_kills_the_session_on_the_server_at_logout(client, nurse):
 
 
 def test_it_ends_other_sessions_when_the_password_changes(nurse):
-    from django.test import Client
 
     laptop, phone = Client(), Client()
     _login(laptop, nurse)

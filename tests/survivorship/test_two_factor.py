@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.test import Client
 from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -394,7 +395,6 @@ def test_it_says_too_many_tries_after_repeated_wrong_codes(client, required, nur
 
 
 def test_it_requires_csrf_on_every_change(required, patient_user, clock):
-    from django.test import Client
 
     client = Client(enforce_csrf_checks=True)
     client.force_login(patient_user)

@@ -70,9 +70,12 @@ from django.conf import settings
 from django.contrib.auth.models import Group, Permission, User
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
+from django.template import engines
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.utils import timezone
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_static.models import StaticDevice
 
 from followup.models import CarePlanTemplate, FollowUpVisit, OverdueSnapshot
 from followup.rules import guidelines, scheduling
@@ -1086,7 +1089,6 @@ def _copy(cursor, table: str, columns: str, rows) -> None:
 def _served_as_in_production():
     """Serve requests as a production process would: DEBUG off, templates not in debug
     (the test Client's host, "testserver", allowed). Restored afterwards."""
-    from django.template import engines
 
     templates = [engine.engine for engine in engines.all() if hasattr(engine, "engine")]
     saved = settings.DEBUG, settings.ALLOWED_HOSTS, [engine.debug for engine in templates]
@@ -1105,8 +1107,6 @@ def _served_as_in_production():
 def _signed_in(user) -> Client:
     """A client signed in as ``user`` with a session verified by a second factor, as
     every staff session in production is (the OTP middleware loads the device)."""
-    from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_static.models import StaticDevice
 
     device, _ = StaticDevice.objects.get_or_create(
         user=user, name="bench", defaults={"confirmed": True}

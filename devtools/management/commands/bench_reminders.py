@@ -27,8 +27,10 @@ audit history that deleting 100,000 objects one by one would write).
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -40,6 +42,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import redis
+from aiosmtpd.controller import Controller
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
@@ -456,7 +459,6 @@ class Sink:
     """An SMTP server in a thread of this process that keeps the Message-ID of each mail."""
 
     def __init__(self):
-        from aiosmtpd.controller import Controller
 
         self.ids: list[str] = []
         self.lock = threading.Lock()
@@ -478,7 +480,6 @@ class Sink:
         self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
 
     def start(self):
-        import logging
 
         logging.getLogger("mail.log").setLevel(logging.WARNING)
         self.controller.start()
@@ -496,7 +497,6 @@ class Sink:
 
 
 def _free_port() -> int:
-    import socket
 
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
