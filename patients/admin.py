@@ -12,7 +12,6 @@ from pathlib import Path
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -29,13 +28,11 @@ from patients.importing import (
 )
 from patients.models import CancerDiagnosis, DiseaseStatusEvent, Patient, Treatment
 from survivorship.admin_base import AdminReadLogMixin
-from survivorship.roles import GROUP_NAMES, Role
+from survivorship.roles import Role, users_with_role
 
 
 def _nurses():
-    return User.objects.filter(groups__name=GROUP_NAMES[Role.NURSE], is_active=True).order_by(
-        "username"
-    )
+    return users_with_role(Role.NURSE).order_by("username")
 
 
 class CancerDiagnosisInline(admin.TabularInline):

@@ -2,7 +2,6 @@ import re
 from datetime import date, datetime, time
 
 from django import forms
-from django.contrib.auth.models import User
 from django.utils import timezone
 
 from patients.choices import (
@@ -15,7 +14,7 @@ from patients.choices import (
 )
 from patients.models import CancerDiagnosis, Patient, Treatment, timezone_choices
 from patients.services import PATIENT_FIELDS, RETURN
-from survivorship.roles import GROUP_NAMES, Role, has_role
+from survivorship.roles import Role, has_role, users_with_role
 
 EARLIEST = date(1900, 1, 1)
 LATEST = date(2100, 12, 31)
@@ -45,9 +44,7 @@ class DateInput(forms.DateInput):
 
 
 def nurses():
-    return User.objects.filter(groups__name=GROUP_NAMES[Role.NURSE], is_active=True).order_by(
-        "last_name", "first_name", "username"
-    )
+    return users_with_role(Role.NURSE).order_by("last_name", "first_name", "username")
 
 
 class NurseChoiceField(forms.ModelChoiceField):

@@ -29,7 +29,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from patients.choices import LANGUAGES, CancerType, Laterality, ReminderChannel, Sex
 from patients.models import CancerDiagnosis, Patient
-from survivorship.roles import GROUP_NAMES, Role
+from survivorship.roles import Role, users_with_role
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 PREVIEW_ROWS = 10
@@ -347,10 +347,7 @@ class _Existing:
             ).values_list("id", "patient_id", "user_id"):
                 self.care_teams[patient_id].add((row_id, user_id))
         self.nurses: dict[str, User] = {
-            user.username: user
-            for user in User.objects.filter(
-                groups__name=GROUP_NAMES[Role.NURSE], is_active=True
-            ).distinct()
+            user.username: user for user in users_with_role(Role.NURSE).distinct()
         }
 
 

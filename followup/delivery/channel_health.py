@@ -13,12 +13,11 @@ import logging
 from datetime import datetime
 
 from django.conf import settings
-from django.contrib.auth.models import User
 from django.utils import timezone
 
 from followup.delivery.outbox import nurse_alert
 from followup.models import ChannelHealth
-from survivorship.roles import GROUP_NAMES, Role
+from survivorship.roles import Role, users_with_role
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +25,7 @@ CHANNEL_NAMES = {"email": "Email", "sms": "Text message (SMS)"}
 
 
 def _alert_admins(*, dedupe_key: str, subject: str, text: str) -> None:
-    admins = User.objects.filter(groups__name=GROUP_NAMES[Role.ADMINISTRATOR], is_active=True)
+    admins = users_with_role(Role.ADMINISTRATOR)
     for admin in admins.exclude(email=""):
         nurse_alert(
             user=admin, dedupe_key=dedupe_key, subject=subject, text=text, url=settings.SITE_URL

@@ -22,7 +22,6 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.urls import reverse
@@ -48,7 +47,7 @@ from followup.models import (
 )
 from followup.rules.local_time import within_local_day
 from followup.selectors.preferences import preference_of, quiet_hours, zone_of
-from survivorship.roles import GROUP_NAMES, Role
+from survivorship.roles import Role, users_with_role
 
 logger = logging.getLogger(__name__)
 
@@ -323,7 +322,7 @@ def report_stuck(*, now: datetime | None = None) -> int:
     if not ids:
         return 0
     Reminder.objects.filter(pk__in=ids).update(stuck_reported_at=now)
-    admins = User.objects.filter(groups__name=GROUP_NAMES[Role.ADMINISTRATOR], is_active=True)
+    admins = users_with_role(Role.ADMINISTRATOR)
     for admin in admins.exclude(email=""):
         nurse_alert(
             user=admin,

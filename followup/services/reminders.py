@@ -14,7 +14,6 @@ import zoneinfo
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -43,7 +42,7 @@ from followup.rules.local_time import send_times as _send_times
 from followup.rules.scheduling import add_months
 from followup.selectors.nurse import due_and_overdue
 from followup.selectors.preferences import quiet_hours, zone_of
-from survivorship.roles import GROUP_NAMES, Role
+from survivorship.roles import Role, users_with_role
 
 KIND_FOR_ITEM = {
     ItemKind.VISIT: ReminderKind.APPOINTMENT,
@@ -319,7 +318,7 @@ def nurse_digests(*, today: date | None = None) -> int:
     zone = zoneinfo.ZoneInfo(settings.CLINIC_TIME_ZONE)
     send_at = max(datetime.combine(today, settings.NURSE_DIGEST_TIME, tzinfo=zone), timezone.now())
     created = 0
-    nurses = User.objects.filter(groups__name=GROUP_NAMES[Role.NURSE], is_active=True)
+    nurses = users_with_role(Role.NURSE)
     for nurse in nurses.exclude(email=""):
         panel = due_and_overdue(user=nurse, today=today, limit=0)
         if not panel["overdue_count"] and not panel["due_soon_count"]:

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -35,7 +34,7 @@ from followup.rules.local_time import next_allowed
 from followup.selectors.preferences import quiet_hours, zone_of
 from followup.services import plans as services
 from patients.models import Treatment
-from survivorship.roles import GROUP_NAMES, Role, has_role
+from survivorship.roles import Role, has_role, users_with_role
 
 HISTORY_REPORTS = 5
 
@@ -327,7 +326,7 @@ def escalate_missed_reviews(*, now=None) -> int:
         escalated_at__isnull=True,
         submitted_at__lt=now - timedelta(days=settings.REVIEW_DUE_WORKING_DAYS),
     ).select_related("patient", "patient__primary_nurse")
-    admins = list(User.objects.filter(groups__name=GROUP_NAMES[Role.ADMINISTRATOR], is_active=True))
+    admins = list(users_with_role(Role.ADMINISTRATOR))
     count = 0
     for report in candidates:
         if review_due_at(report) > now:
@@ -361,7 +360,7 @@ def escalate_unacknowledged(*, now=None) -> int:
         escalated_at__isnull=True,
         submitted_at__lt=now - settings.URGENT_ACK_TIMEOUT,
     ).select_related("patient")
-    admins = list(User.objects.filter(groups__name=GROUP_NAMES[Role.ADMINISTRATOR], is_active=True))
+    admins = list(users_with_role(Role.ADMINISTRATOR))
     count = 0
     for report in late:
         with transaction.atomic():
