@@ -7,7 +7,7 @@ depends on the contact on file. The transport of each channel answers ``address_
 
 from __future__ import annotations
 
-from followup.delivery.transports import transport_class
+from followup.delivery.transports import REGISTRY
 from followup.models import Channel
 
 PORTAL_ONLY = "portal"
@@ -27,4 +27,4 @@ def unreachable_reason(patient) -> str | None:
     """Why no message can reach the patient as they chose, or None when one can."""
     if patient.preferred_channel == PORTAL_ONLY:
         return "the patient chose the portal only, no messages"
-    return transport_class(channel_for(patient)).reachable(patient)
+    return REGISTRY[channel_for(patient)].reachable(patient)

@@ -189,8 +189,8 @@ def test_sms_provider_faults(
     db, nurse, settings, monkeypatch, status, delay, result, requests, flags
 ):
 
-    monkeypatch.setitem(
-        transports.REGISTRY, "sms", lambda: transports.sms.HttpSmsTransport(timeout=0.5)
+    monkeypatch.setattr(
+        transports.sms, "open_transport", lambda: transports.sms.HttpSmsTransport(timeout=0.5)
     )
     with SlowProvider(status=status, delay=delay) as provider:
         ids = sms_rows(nurse, settings, provider)

@@ -6,7 +6,7 @@ transport raises, and what each says about the message, are in ``base``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from types import ModuleType
 
 from followup.delivery.transports import email, sms
 from followup.delivery.transports.base import (
@@ -18,16 +18,8 @@ from followup.delivery.transports.base import (
 )
 from followup.models import Channel
 
-# channel -> factory of its transport (called once per dispatch batch).
-REGISTRY: dict[str, Callable[[], Transport]] = {
-    Channel.EMAIL: email.EmailTransport,
-    Channel.SMS: sms.sms_transport,
-}
-
-
-def transport_class(channel: str):
-    """The transport for ``channel`` as a class, for ``address_of`` and ``reachable``."""
-    return {Channel.EMAIL: email.EmailTransport, Channel.SMS: sms.HttpSmsTransport}[channel]
+# channel -> its module: address_of(patient), reachable(patient), open_transport().
+REGISTRY: dict[str, ModuleType] = {Channel.EMAIL: email, Channel.SMS: sms}
 
 
 class Transports:
@@ -40,7 +32,7 @@ class Transports:
         if channel not in REGISTRY:
             channel = Channel.EMAIL
         if channel not in self._open:
-            self._open[channel] = REGISTRY[channel]()
+            self._open[channel] = REGISTRY[channel].open_transport()
         return self._open[channel]
 
     def close(self):
@@ -57,5 +49,4 @@ __all__ = [
     "Transport",
     "Transports",
     "UncertainError",
-    "transport_class",
 ]

@@ -42,13 +42,12 @@ class Message:
 
 
 class Transport(Protocol):
-    """What every channel's transport answers; one file per channel implements it."""
+    """An open connection to one channel, for one dispatch batch.
 
-    def address_of(self, patient) -> str:
-        """Where this channel reaches the patient ("" when nothing is on file)."""
-
-    def reachable(self, patient) -> str | None:
-        """Why the patient cannot be reached on this channel, or None when they can."""
+    Each channel's module (``email``, ``sms``) also answers, at module level,
+    ``address_of(patient)`` (where it reaches the patient, "" when nothing is on file),
+    ``reachable(patient)`` (why it cannot, or None) and ``open_transport()``.
+    """
 
     def send(self, message: Message) -> str:
         """Send, returning the provider's message id, or raise one of the errors above."""

@@ -27,14 +27,6 @@ class EmailTransport:
     def __init__(self):
         self.connection = None
 
-    @staticmethod
-    def address_of(patient) -> str:
-        return patient.email or ""
-
-    @classmethod
-    def reachable(cls, patient) -> str | None:
-        return None if cls.address_of(patient) else "no email address on file"
-
     def send(self, message: Message) -> str:
         if not message.to or "@" not in message.to:
             raise PermanentError("no valid email address on file")
@@ -112,3 +104,15 @@ class EmailTransport:
             except Exception:  # noqa: S110 - closing a broken connection can fail too
                 pass
             self.connection = None
+
+
+def address_of(patient) -> str:
+    return patient.email or ""
+
+
+def reachable(patient) -> str | None:
+    return None if address_of(patient) else "no email address on file"
+
+
+def open_transport() -> EmailTransport:
+    return EmailTransport()

@@ -24,17 +24,15 @@ from followup.delivery.transports.base import (
 E164 = re.compile(r"^\+[1-9]\d{7,14}$")
 
 
-class _SmsAddress:
-    @staticmethod
-    def address_of(patient) -> str:
-        return patient.mobile_phone or ""
-
-    @classmethod
-    def reachable(cls, patient) -> str | None:
-        return None if cls.address_of(patient) else "no mobile number on file"
+def address_of(patient) -> str:
+    return patient.mobile_phone or ""
 
 
-class ConsoleSmsTransport(_SmsAddress):
+def reachable(patient) -> str | None:
+    return None if address_of(patient) else "no mobile number on file"
+
+
+class ConsoleSmsTransport:
     """Development SMS: print it and keep a copy under var/sms/."""
 
     def send(self, message: Message) -> str:
@@ -54,7 +52,7 @@ class ConsoleSmsTransport(_SmsAddress):
         pass
 
 
-class HttpSmsTransport(_SmsAddress):
+class HttpSmsTransport:
     """An SMS gateway with a Twilio-style HTTP API.
 
     POST form fields To, From, Body to SMS_HTTP_URL with HTTP basic auth
@@ -112,7 +110,7 @@ class HttpSmsTransport(_SmsAddress):
         pass
 
 
-def sms_transport():
+def open_transport():
     if settings.SMS_BACKEND == "http":
         return HttpSmsTransport()
     return ConsoleSmsTransport()
