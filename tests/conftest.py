@@ -1,13 +1,16 @@
 import pytest
-from django.contrib.auth.models import Group, User
 from django.core.cache import cache
 
-from patients.models import Patient
-from survivorship.roles import GROUP_NAMES, Role
-from tests import services
-from tests.factories import make_helen, restore_seeded_data
+from survivorship.roles import Role
+from tests.support import services
+from tests.support.factories import (
+    make_helen,
+    make_patient_user,
+    make_staff,
+    restore_seeded_data,
+)
 
-pytest_plugins = ["tests.celery_worker"]
+pytest_plugins = ["tests.support.celery_worker"]
 
 
 @pytest.fixture(autouse=True)
@@ -39,27 +42,6 @@ def pytest_runtest_setup(item):
         services.require(services.postgres_problem())
     if item.get_closest_marker("e2e"):
         services.require(services.chromium_problem())
-
-
-def make_staff(username: str, role: Role, **extra) -> User:
-    user = User.objects.create_user(
-        username=username,
-        password="test-password-123",
-        first_name=username.title(),
-        email=f"{username}@example.org",
-        **extra,
-    )
-    group, _ = Group.objects.get_or_create(name=GROUP_NAMES[role])
-    user.groups.add(group)
-    return user
-
-
-def make_patient_user(username: str, mrn: str, given: str, family: str) -> User:
-    user = User.objects.create_user(username=username, password="test-password-123")
-    Patient.objects.create(
-        medical_record_number=mrn, given_name=given, family_name=family, user=user
-    )
-    return user
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import sync_playwright
 
-from tests.services import CHROMIUM
+from tests.support.services import CHROMIUM
 
 ARTIFACTS = Path(os.environ.get("ARTIFACTS_DIR", settings.BASE_DIR / "artifacts"))
 

@@ -13,7 +13,7 @@ from followup.services import plans as services
 from followup.views.dashboard import EXPORT_HEADER
 from patients.models import CancerDiagnosis
 from tests.e2e.conftest import login
-from tests.factories import make_patient
+from tests.support.factories import make_patient
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -11,7 +11,7 @@ from followup.services import plans as followup_services
 from followup.services import reports as reporting
 from patients.models import CancerDiagnosis, CancerType
 from tests.e2e.conftest import ARTIFACTS, login
-from tests.factories import make_patient
+from tests.support.factories import make_patient
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

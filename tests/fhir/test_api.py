@@ -7,7 +7,7 @@ from oauth2_provider.models import Application
 from patients.fhir.mapping import MRN_SYSTEM
 from patients.models import FhirClient, Patient
 from survivorship.models import AccessLog
-from tests.factories import make_patient
+from tests.support.factories import make_patient
 
 pytestmark = pytest.mark.django_db
 EVERYTHING_QUERIES = 11

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from followup.models import CalendarFeed, CarePlan, CarePlanTemplate, FollowUpVisit
 from followup.services import plans as services
 from patients.models import CancerDiagnosis
-from tests.factories import make_patient
+from tests.support.factories import make_patient
 
 TEMPLATES_URL = "/admin/followup/careplantemplate/"
 

@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 
 from followup.models import FollowUpVisit
 from patients.models import Patient
-from tests.factories import make_patient
+from tests.support.factories import make_patient
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

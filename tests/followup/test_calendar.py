@@ -13,7 +13,7 @@ from followup.services import plans as services
 from patients.choices import CancerType
 from patients.models import CancerDiagnosis
 from survivorship.models import AccessLog
-from tests.factories import make_patient
+from tests.support.factories import make_patient
 
 ICS = "text/calendar; charset=utf-8"
 CANCER_WORDS = ("breast", "cancer", "colorectal", "mammogram", "tumour", "oncology")

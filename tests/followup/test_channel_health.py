@@ -9,7 +9,7 @@ from followup.models import Reminder
 from survivorship.models import Heartbeat
 from tests.followup.test_delivery_faults import DataRefusingHandler, flagged, use_sink
 from tests.followup.test_reminder_delivery import due_reminders, statuses
-from tests.reminder_helpers import SinkHandler, SmtpSink
+from tests.support.reminders import SinkHandler, SmtpSink
 
 
 @pytest.fixture

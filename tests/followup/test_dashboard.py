@@ -12,7 +12,7 @@ from followup.selectors import dashboard
 from followup.services import plans as services
 from patients.models import CancerDiagnosis, Patient
 from survivorship.web.csv import safe_cell
-from tests.factories import make_patient
+from tests.support.factories import make_patient
 
 TODAY = timezone.localdate()
 

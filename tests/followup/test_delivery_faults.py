@@ -19,7 +19,7 @@ from followup.delivery import dispatch, transports
 from followup.models import Reminder, ReminderStatus
 from patients.models import Patient
 from tests.followup.test_reminder_delivery import due_reminders, statuses
-from tests.reminder_helpers import SinkHandler, SmtpSink, allow_reminders
+from tests.support.reminders import SinkHandler, SmtpSink, allow_reminders
 
 
 class DataRefusingHandler(SinkHandler):

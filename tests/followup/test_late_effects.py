@@ -17,7 +17,7 @@ from followup.rules.late_effects import (
 )
 from followup.services import plans as services
 from patients.models import CancerDiagnosis, Treatment
-from tests.factories import make_patient
+from tests.support.factories import make_patient
 
 ANCHOR = date(2020, 6, 1)
 BORN_YOUNG = date(2000, 3, 1)

@@ -10,7 +10,7 @@ from django.utils import timezone
 from followup.models import CarePlan, CarePlanTemplate, FollowUpVisit, VisitStatus
 from followup.services import plans as services
 from patients.models import Treatment
-from tests.factories import make_patient
+from tests.support.factories import make_patient
 
 TODAY = timezone.localdate()
 

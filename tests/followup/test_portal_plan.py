@@ -18,7 +18,7 @@ from followup.selectors import portal as selectors
 from followup.services import plans as services
 from patients.choices import CancerType, Intent, Modality
 from patients.models import CancerDiagnosis, Treatment
-from tests.factories import make_patient
+from tests.support.factories import make_patient
 
 BREAST_SIGN = "A lump, thickening or other change in the breast, chest wall, scar or armpit"
 

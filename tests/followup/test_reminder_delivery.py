@@ -1,6 +1,6 @@
 """Reminder delivery against real services: a Celery worker (and beat), Redis, an SMTP server.
 
-Mail goes to an aiosmtpd server in this process (tests/reminder_helpers.py); the worker
+Mail goes to an aiosmtpd server in this process (tests/support/reminders.py); the worker
 is a child process told where it is with EMAIL_HOST/EMAIL_PORT. Every patient has their
 own address, so counting messages per recipient shows whether anything went out twice.
 
@@ -20,8 +20,8 @@ from followup.delivery import dispatch
 from followup.models import DeliveryAttempt, Reminder, ReminderStatus, VisitStatus
 from patients.models import Patient
 from survivorship.celery import app as celery_app
-from tests.celery_worker import wait_for
-from tests.reminder_helpers import (
+from tests.support.celery_worker import wait_for
+from tests.support.reminders import (
     BeatProcess,
     RedisServer,
     ReminderWorker,

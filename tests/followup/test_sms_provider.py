@@ -17,7 +17,7 @@ from django.utils import timezone
 from followup.delivery import dispatch
 from followup.delivery.transports import Transports
 from followup.models import DeliveryAttempt, Reminder, ReminderStatus
-from tests.reminder_helpers import allow_reminders, schedule_visit
+from tests.support.reminders import allow_reminders, schedule_visit
 
 PHONE = "+14155550123"
 DIAGNOSIS_WORDS = ("breast", "cancer", "tumour", "tumor", "oncolog", "iia", "recurrence")

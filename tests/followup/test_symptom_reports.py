@@ -17,7 +17,7 @@ from followup.models import (
 from followup.services import plans as services
 from followup.services import reminders
 from followup.services import reports as reporting
-from tests.factories import make_patient
+from tests.support.factories import make_patient
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from django.core import mail
 
 from patients.models import Patient
 from survivorship.models import AccessLog
-from tests.patients.conftest import make_patient
+from tests.support.factories import make_patient
 
 
 def patient_urls(helen):

@@ -4,7 +4,7 @@ import pytest
 
 from patients.choices import CancerType, DiseaseStatus
 from patients.models import CancerDiagnosis, DiseaseStatusEvent, Patient
-from tests.patients.conftest import make_patient
+from tests.support.factories import make_patient
 
 
 def build_caseload(nurse, count):

@@ -10,7 +10,7 @@ from patients.choices import CancerType
 from patients.importing import COLUMNS, import_patients
 from patients.models import CancerDiagnosis, Patient
 from survivorship.roles import Role
-from tests.conftest import make_staff
+from tests.support.factories import make_staff
 
 HEADER = ",".join(COLUMNS)
 EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "patients-example.csv"

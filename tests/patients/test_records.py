@@ -10,7 +10,7 @@ from followup.models import Reminder
 from patients.choices import DiseaseStatus
 from patients.models import CancerDiagnosis, DiseaseStatusEvent, Patient, Treatment
 from survivorship.models import AccessLog
-from tests.patients.conftest import make_patient
+from tests.support.factories import make_patient
 
 TOMORROW = (timezone.localdate() + timedelta(days=1)).isoformat()
 

@@ -3,7 +3,7 @@ from django.conf import settings
 
 from survivorship import tasks
 from survivorship.models import Heartbeat
-from tests.celery_worker import wait_for
+from tests.support.celery_worker import wait_for
 
 
 @pytest.mark.celery_worker

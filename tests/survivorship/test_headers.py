@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.survivorship.test_settings import REAL_SECRET, run_manage
+from tests.support.manage import REAL_SECRET, run_manage
 
 
 def test_it_sends_a_strict_content_security_policy(client, db):

@@ -46,8 +46,7 @@ from followup.services import plans as services
 from followup.services import reports as reporting
 from followup.services.reminders import open_checkin
 from survivorship.roles import Role
-from tests.conftest import make_patient_user, make_staff
-from tests.factories import make_patient
+from tests.support.factories import make_patient, make_patient_user, make_staff
 
 # --- What we send ----------------------------------------------------------------------
 

@@ -41,8 +41,7 @@ from patients.choices import DiseaseStatus
 from patients.models import DiseaseStatusEvent, FhirClient, Patient, Treatment
 from survivorship.models import AccessLog
 from survivorship.roles import GROUP_NAMES, Role
-from tests.conftest import make_staff
-from tests.factories import make_helen
+from tests.support.factories import make_helen, make_staff
 from tests.survivorship.test_access_matrix import ADMIN, AUTHENTICATED, EXPECTED, NURSE, PUBLIC
 
 PATIENT = "patient"

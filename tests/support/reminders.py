@@ -32,8 +32,8 @@ from followup.models import CarePlanTemplate, FollowUpVisit, ReminderPreference
 from followup.services import plans as services
 from patients.choices import CancerType
 from patients.models import CancerDiagnosis, Patient
-from tests.celery_worker import READY_TIMEOUT_SECONDS, WorkerProcess
-from tests.factories import make_patient
+from tests.support.celery_worker import READY_TIMEOUT_SECONDS, WorkerProcess
+from tests.support.factories import make_patient
 
 # Quiet hours that never get in the way, whatever the time of day the test runs at.
 ALL_DAY = (dtime(0, 0), dtime(23, 59, 59, 999999))

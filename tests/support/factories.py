@@ -4,10 +4,12 @@ import importlib
 from datetime import date
 
 from django.apps import apps
+from django.contrib.auth.models import Group, User
 
 from followup.models import CarePlanTemplate
 from patients.choices import CancerType, DiseaseStatus, Intent, Modality
 from patients.models import CancerDiagnosis, DiseaseStatusEvent, Patient, Treatment
+from survivorship.roles import GROUP_NAMES, Role
 
 
 def make_patient(nurse, mrn="MRN-1001", given="Helen", family="Marsh", **extra) -> Patient:
@@ -66,3 +68,24 @@ def restore_seeded_data() -> None:
         ("followup.migrations.0006_administrator_delivery_log", "grant"),
     ):
         getattr(importlib.import_module(module), function)(apps, None)
+
+
+def make_staff(username: str, role: Role, **extra) -> User:
+    user = User.objects.create_user(
+        username=username,
+        password="test-password-123",
+        first_name=username.title(),
+        email=f"{username}@example.org",
+        **extra,
+    )
+    group, _ = Group.objects.get_or_create(name=GROUP_NAMES[role])
+    user.groups.add(group)
+    return user
+
+
+def make_patient_user(username: str, mrn: str, given: str, family: str) -> User:
+    user = User.objects.create_user(username=username, password="test-password-123")
+    Patient.objects.create(
+        medical_record_number=mrn, given_name=given, family_name=family, user=user
+    )
+    return user

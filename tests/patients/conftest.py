@@ -1,3 +1,0 @@
-from tests.factories import make_patient
-
-__all__ = ["make_patient"]

@@ -1,0 +1,1 @@
+"""Shared test helpers: factories, service probes, reminder sinks and a real Celery worker."""
