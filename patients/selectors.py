@@ -20,9 +20,11 @@ def patients_for(user) -> QuerySet[Patient]:
     return Patient.objects.for_user(user)
 
 
-def patient_get(*, user, pk) -> Patient:
+def patient_get(*, user, pk, action: str = "view") -> Patient:
     queryset = patients_for(user).with_current_status().select_related("primary_nurse", "user")
-    return audit.get_in_scope(queryset, Patient, pk, patient_of=lambda patient: patient.pk)
+    return audit.get_in_scope(
+        queryset, Patient, pk, action=action, patient_of=lambda patient: patient.pk
+    )
 
 
 def own_patient(*, user) -> Patient:

@@ -18,6 +18,7 @@ from django.utils import timezone
 from followup.models import (
     CalendarFeed,
     CarePlan,
+    CheckIn,
     FollowUpVisit,
     PlanStatus,
     Reminder,
@@ -60,6 +61,11 @@ def portal_plans(*, patient) -> QuerySet[CarePlan]:
         .select_related("patient__primary_nurse", "diagnosis", "owner")
         .order_by("-start_date", "-pk")
     )
+
+
+def checkin_get(*, patient, pk) -> CheckIn:
+    """One of the patient's own check-ins; someone else's is a 404 with a "denied" entry."""
+    return audit.get_in_scope(CheckIn.objects.filter(patient=patient), CheckIn, pk)
 
 
 def calendar_feed_get(*, patient) -> CalendarFeed | None:

@@ -17,10 +17,10 @@ from followup.selectors import dashboard
 from followup.selectors import portal as selectors
 from followup.services import plans as services
 from followup.services.reminders import zone_of
+from patients import selectors as patient_selectors
 from patients import services as patient_services
 from patients.choices import CancerType
 from patients.forms import nurses
-from patients.models import Patient
 from survivorship import audit
 from survivorship.roles import Role, roles_of
 from survivorship.web.access import role_required
@@ -255,7 +255,7 @@ def item_remind(request, pk):
 @role_required(Role.ADMINISTRATOR)
 @require_POST
 def patient_reassign(request, pk):
-    patient = get_object_or_404(Patient.objects.for_user(request.user), pk=pk)
+    patient = patient_selectors.patient_get(user=request.user, pk=pk, action="change")
     nurse_id = request.POST.get("nurse", "")
     nurse = nurses().filter(pk=nurse_id).first() if PLAIN_ID.fullmatch(nurse_id) else None
     if nurse is None:

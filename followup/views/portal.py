@@ -224,7 +224,7 @@ def report_new(request):
 def checkin_answer(request, pk):
 
     patient = _own_patient(request)
-    checkin = get_object_or_404(CheckIn, pk=pk, patient=patient)
+    checkin = selectors.checkin_get(patient=patient, pk=pk)
     if checkin.status == CheckInStatus.ANSWERED and hasattr(checkin, "report"):
         messages.info(request, "You already answered this check-in. Thank you.")
         return redirect("portal:report_done", pk=checkin.report.pk)

@@ -8,6 +8,9 @@ import pytest
 from axes.models import AccessAttempt
 from django.utils import timezone
 
+from followup.models import CarePlanTemplate
+from followup.services.plans import careplan_create
+from followup.services.reminders import open_checkin
 from survivorship.models import AccessLog
 from survivorship.redact import redact_path
 
@@ -233,3 +236,23 @@ def test_deleting_a_user_in_admin_leaves_every_entry_intact(client, administrato
     client.post(f"/admin/auth/user/{nurse.pk}/delete/", {"post": "yes"})
     after = list(AccessLog.objects.filter(user_id=nurse.pk).values_list("pk", "username"))
     assert after == before and all(name == nurse.username for _, name in after)
+
+
+def test_it_logs_a_refused_check_in_and_a_reassignment(
+    client, helen, nurse, nurse2, patient_user, administrator
+):
+    plan = careplan_create(
+        diagnosis=helen.diagnoses.get(),
+        template=CarePlanTemplate.objects.get(code="breast"),
+        start_date=timezone.localdate() - timedelta(days=100),
+        owner=nurse,
+    )
+    checkin = open_checkin(plan, timezone.localdate())
+    client.force_login(patient_user)
+    assert client.get(f"/portal/checkin/{checkin.pk}/").status_code == 404
+    (refused,) = entries(outcome="denied", patient_id=helen.pk)
+    assert (refused.user, refused.object_type) == (patient_user, "checkin")
+    client.force_login(administrator)
+    client.post(f"/dashboard/patients/{helen.pk}/reassign/", {"nurse": nurse2.pk})
+    changed = entries(action="change", patient_id=helen.pk, user=administrator)
+    assert [e.object_type for e in changed][:1] == ["patient"]
