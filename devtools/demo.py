@@ -643,13 +643,7 @@ MISSED_NOTE = "Did not attend; two phone messages left, not rebooked yet."
 
 
 def _template_code(diagnosis: CancerDiagnosis) -> str:
-    specs = guidelines.templates_for_cancer_type(diagnosis.cancer_type)
-    if diagnosis.cancer_type == CancerType.MELANOMA:
-        # Two templates by stage: IIB to IV follow the closer schedule.
-        stage = diagnosis.stage_group.upper()
-        high = stage.startswith(("III", "IV", "IIB", "IIC"))
-        return (guidelines.MELANOMA_HIGH if high else guidelines.MELANOMA_LOW).code
-    return specs[0].code
+    return guidelines.suggested_template(diagnosis.cancer_type, diagnosis.stage_group).code
 
 
 def _start_date(diagnosis: CancerDiagnosis, today: dt.date) -> dt.date:

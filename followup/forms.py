@@ -14,6 +14,7 @@ from followup.models import (
     Severity,
     Trend,
 )
+from followup.rules import guidelines
 from followup.selectors.caseload import SCOPES, SORTS
 from patients.choices import CancerType, DiseaseStatus
 from patients.forms import DateField, DateInput, DateTimeField, NurseChoiceField, nurses
@@ -33,10 +34,17 @@ class TemplateChoiceField(forms.ModelChoiceField):
 
 
 def templates_for(diagnosis=None):
-    """Active templates, those matching the diagnosis's cancer type first."""
+    """Active templates: the suggested one first, then the others for the cancer type."""
     templates = list(CarePlanTemplate.objects.filter(active=True).order_by("name"))
     if diagnosis is not None:
-        templates.sort(key=lambda t: (diagnosis.cancer_type not in t.cancer_types, t.name))
+        suggested = guidelines.suggested_template(diagnosis.cancer_type, diagnosis.stage_group)
+        templates.sort(
+            key=lambda t: (
+                t.code != suggested.code,
+                diagnosis.cancer_type not in t.cancer_types,
+                t.name,
+            )
+        )
     return templates
 
 

@@ -562,7 +562,21 @@ def template_by_code(code: str) -> TemplateSpec:
 def templates_for_cancer_type(cancer_type: str) -> tuple[TemplateSpec, ...]:
     """Seed templates that fit a cancer type, or the general one when none does.
 
-    Melanoma has two (by stage); choosing between them is the nurse's call.
+    Melanoma has two (by stage): ``suggested_template`` picks one; the nurse decides.
     """
     matches = tuple(t for t in TEMPLATES if cancer_type in t.cancer_types)
     return matches or (template_by_code(GENERAL_TEMPLATE_CODE),)
+
+
+# Stage groups that follow the closer melanoma schedule: IIB to IV (NCCN melanoma
+# follow-up, as the two templates' names and rows above have it). An unknown or blank
+# stage suggests the lower-risk template, and the nurse can pick the other.
+_MELANOMA_HIGH_STAGES = ("IIB", "IIC", "III", "IV")
+
+
+def suggested_template(cancer_type: str, stage_group: str = "") -> TemplateSpec:
+    """The template offered first for a diagnosis: by cancer type, and for melanoma by stage."""
+    if cancer_type == "melanoma":
+        stage = (stage_group or "").strip().upper().removeprefix("STAGE ").lstrip("PCY")
+        return MELANOMA_HIGH if stage.startswith(_MELANOMA_HIGH_STAGES) else MELANOMA_LOW
+    return templates_for_cancer_type(cancer_type)[0]

@@ -8,8 +8,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from followup.models import CarePlan, CarePlanTemplate, FollowUpVisit, VisitStatus
+from followup.rules import guidelines
 from followup.services import plans as services
-from patients.models import Treatment
+from patients.models import CancerDiagnosis, Treatment
 from tests.support.factories import make_patient
 
 TODAY = timezone.localdate()
@@ -400,3 +401,26 @@ def test_each_rows_actions_name_the_item_they_act_on(client, nurse, plan):
     due = f"{visit.due_date:%Y-%m-%d}"
     for action in ("Schedule", "Complete", "Missed", "Cancel"):
         assert f'aria-label="{action} {visit.label}, due {due}"' in page
+
+
+@pytest.mark.parametrize(
+    ("stage", "first"),
+    [("IIIB", "melanoma_high"), ("IIB", "melanoma_high"), ("IV", "melanoma_high"),
+     ("IA", "melanoma_low"), ("IIA", "melanoma_low"), ("", "melanoma_low")],
+)  # fmt: skip
+def test_it_offers_the_melanoma_template_for_the_stage_first(client, nurse, stage, first):
+    patient = make_patient(nurse, "MRN-M", "Mel", "Stage")
+    CancerDiagnosis.objects.create(
+        patient=patient, cancer_type="melanoma", diagnosed_on=TODAY, stage_group=stage
+    )
+    client.force_login(nurse)
+    form = client.get(f"/nurse/patients/{patient.pk}/plans/new/").context["form"]
+    first_choice = CarePlanTemplate.objects.get(pk=form.fields["template"].choices[0][0])
+    assert first_choice.code == first
+    assert guidelines.suggested_template("melanoma", stage).code == first
+
+
+def test_it_suggests_the_cancer_types_own_template_and_the_general_one_otherwise():
+    assert guidelines.suggested_template("breast", "IIA").code == "breast"
+    assert guidelines.suggested_template("melanoma", "Stage IIIC").code == "melanoma_high"
+    assert guidelines.suggested_template("not-a-type").code == guidelines.GENERAL_TEMPLATE_CODE
