@@ -8,7 +8,7 @@ app; everything that joins the record to follow-up lives here.
 
 from django.urls import include, path, re_path
 
-from followup.views import dashboard, nurse, portal
+from followup.views import caregiver, dashboard, nurse, portal
 from followup.views import patients as caseload
 from patients import views as records
 from survivorship.audit import views as audit_views
@@ -25,6 +25,12 @@ nurse_patterns = [
     ),
     path("patients/<int:pk>/delete/", records.patient_delete, name="patient_delete"),
     path("patients/<int:pk>/invite/", records.patient_invite, name="patient_invite"),
+    path("patients/<int:pk>/caregivers/", records.nurse_caregivers, name="caregivers"),
+    path(
+        "patients/<int:pk>/caregivers/<int:grant_pk>/end/",
+        records.nurse_caregiver_revoke,
+        name="caregiver_revoke",
+    ),
     path("patients/<int:pk>/diagnoses/new/", records.diagnosis_create, name="diagnosis_create"),
     path("diagnoses/<int:pk>/edit/", records.diagnosis_edit, name="diagnosis_edit"),
     path("diagnoses/<int:pk>/delete/", records.diagnosis_delete, name="diagnosis_delete"),
@@ -67,6 +73,8 @@ portal_patterns = [
     path("checkin/<int:pk>/", portal.checkin_answer, name="checkin"),
     path("reports/<int:pk>/", portal.report_done, name="report_done"),
     path("access/", audit_views.my_record_access, name="access"),
+    path("caregivers/", records.portal_caregivers, name="caregivers"),
+    path("caregivers/<int:pk>/end/", records.portal_caregiver_revoke, name="caregiver_revoke"),
 ]
 
 dashboard_patterns = [
@@ -83,6 +91,13 @@ dashboard_patterns = [
     path("audit.csv", audit_views.audit_export, name="audit_export"),
 ]
 
+caregiver_patterns = [
+    path("", caregiver.home, name="home"),
+    path("<int:pk>/", caregiver.patient, name="patient"),
+    path("<int:pk>/report/", caregiver.report, name="report"),
+    path("<int:pk>/reports/<int:report_pk>/", caregiver.report_done, name="report_done"),
+]
+
 public_patterns = [
     path("calendar/feed/<slug:token>.ics", portal.calendar_feed, name="feed"),
 ]
@@ -91,5 +106,6 @@ urlpatterns = [
     path("nurse/", include((nurse_patterns, "nurse"))),
     path("portal/", include((portal_patterns, "portal"))),
     path("dashboard/", include((dashboard_patterns, "dashboard"))),
+    path("care/", include((caregiver_patterns, "caregiver"))),
     path("", include((public_patterns, "calendar"))),
 ]

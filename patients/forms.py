@@ -4,6 +4,7 @@ from datetime import date, datetime, time
 from django import forms
 from django.utils import timezone
 
+from patients import services
 from patients.choices import (
     LATERAL_CANCER_TYPES,
     CancerType,
@@ -12,7 +13,7 @@ from patients.choices import (
     RecurrenceType,
     ReminderChannel,
 )
-from patients.models import CancerDiagnosis, Patient, Treatment, timezone_choices
+from patients.models import CancerDiagnosis, CaregiverGrant, Patient, Treatment, timezone_choices
 from patients.services import PATIENT_FIELDS, RETURN
 from survivorship.roles import Role, has_role, users_with_role
 
@@ -312,3 +313,63 @@ class StatusEventForm(forms.Form):
         for field, messages in error.message_dict.items():
             target = self.FIELD_FOR_MODEL_ERROR.get(field, field)
             self.add_error(target if target in self.fields else None, messages)
+
+
+class CaregiverGrantForm(forms.ModelForm):
+    """What a patient fills in to let a caregiver help them through the portal."""
+
+    class Meta:
+        model = CaregiverGrant
+        fields = (
+            "name",
+            "relationship",
+            "email",
+            "can_see_plan",
+            "can_report",
+            "can_see_reports",
+            "can_get_reminders",
+        )
+        labels = {
+            "name": "Their name",
+            "email": "Their email address",
+            "can_see_plan": "See my care plan and visits",
+            "can_report": "Tell my care team about symptoms for me",
+            "can_see_reports": "See the symptom reports I sent",
+            "can_get_reminders": "Get my visit reminders too",
+        }
+        help_texts = {"email": "We send them an invitation to set up their own account."}
+
+    def clean(self):
+        data = super().clean()
+        if not any(data.get(name) for name in services.GRANT_PERMISSIONS):
+            raise forms.ValidationError("Choose at least one thing they may do.")
+        return data
+
+
+class NurseCaregiverGrantForm(CaregiverGrantForm):
+    """A nurse grants access for the patient, and records the patient's consent."""
+
+    consent_on = DateField(label="The patient agreed on", widget=DateInput())
+    consent_method = forms.ChoiceField(
+        label="How the patient agreed", choices=CaregiverGrant.ConsentMethod.choices
+    )
+    consent_note = forms.CharField(
+        label="Note (optional)", required=False, max_length=500, widget=forms.TextInput()
+    )
+
+    class Meta(CaregiverGrantForm.Meta):
+        labels = {
+            **CaregiverGrantForm.Meta.labels,
+            "name": "Caregiver's name",
+            "email": "Caregiver's email address",
+            "can_see_plan": "See the care plan and visits",
+            "can_report": "Report symptoms for the patient",
+            "can_see_reports": "See past symptom reports",
+            "can_get_reminders": "Get visit reminders",
+        }
+
+    def clean_consent_on(self):
+        value = self.cleaned_data["consent_on"]
+        if value > timezone.localdate():
+            raise forms.ValidationError("Consent cannot be dated in the future.")
+        return value

@@ -10,10 +10,18 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.db.models import Prefetch, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from patients.models import CancerDiagnosis, DiseaseStatusEvent, Patient, Treatment
+from patients.models import (
+    CancerDiagnosis,
+    CaregiverGrant,
+    DiseaseStatusEvent,
+    Patient,
+    Treatment,
+)
 from survivorship import audit
+from survivorship.models import AccessLog
 
 
 def patients_for(user) -> QuerySet[Patient]:
@@ -162,3 +170,44 @@ def deleted_records(*, patient: Patient) -> list[tuple[str, object, Change]]:
             rows.append((label, record, _describe(record)))
     rows.sort(key=lambda row: row[2].at, reverse=True)
     return rows
+
+
+# --- Caregivers ----------------------------------------------------------------------------
+
+
+def caregiver_grants_of(*, patient) -> QuerySet[CaregiverGrant]:
+    """Every grant the patient gave, live or ended, newest first (for the patient and nurse)."""
+    return patient.caregiver_grants.select_related("caregiver", "granted_by", "revoked_by")
+
+
+def live_grants_for(*, user) -> QuerySet[CaregiverGrant]:
+    """The patients a caregiver may help now."""
+    return (
+        CaregiverGrant.objects.live()
+        .filter(caregiver=user)
+        .select_related("patient")
+        .order_by("patient__given_name", "patient__family_name")
+    )
+
+
+def caregiver_grant_for(*, user, patient_pk, permission: str = "can_see_plan") -> CaregiverGrant:
+    """The caregiver's live grant for this patient, allowing ``permission``, logged as a
+    read of the patient "for" them. No live grant (or not that permission): a 404, with a
+    "denied" entry on the patient when the record exists."""
+    grant = (
+        live_grants_for(user=user).filter(patient_id=patient_pk).first()
+        if str(patient_pk).isdigit()
+        else None
+    )
+    if grant is None or not getattr(grant, permission):
+        if str(patient_pk).isdigit() and Patient.objects.filter(pk=patient_pk).exists():
+            audit.record(
+                action="view",
+                patient_id=int(patient_pk),
+                object_type="patient",
+                object_id=str(patient_pk),
+                outcome=AccessLog.Outcome.DENIED,
+            )
+        raise Http404("not found")
+    audit.record(action="view", patient_id=grant.patient_id, obj=grant.patient)
+    return grant

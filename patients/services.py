@@ -11,20 +11,27 @@ import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from patients.choices import RETURN_OF_DISEASE, DiseaseStatus
 from patients.classification import Classification, classify_return
-from patients.models import CancerDiagnosis, DiseaseStatusEvent, Patient, Treatment
+from patients.models import (
+    CancerDiagnosis,
+    CaregiverGrant,
+    DiseaseStatusEvent,
+    Patient,
+    Treatment,
+)
 from survivorship import audit
-from survivorship.roles import Role, has_role
+from survivorship.roles import GROUP_NAMES, Role, has_role
 
 PATIENT_FIELDS = (
     "medical_record_number",
@@ -304,3 +311,151 @@ def patient_reassign(*, patient: Patient, nurse: User) -> Patient:
     patient.save(update_fields=["primary_nurse", "updated_at"])
     patient.care_team.add(nurse)
     return patient
+
+
+# --- Caregivers ----------------------------------------------------------------------------
+
+GRANT_PERMISSIONS = ("can_see_plan", "can_report", "can_see_reports", "can_get_reminders")
+
+
+def _caregiver_account(*, name: str, email: str) -> User:
+    """The caregiver's own account: an existing caregiver's (grants for several
+    patients share it), or a new one with no password until they choose it."""
+    existing = list(User.objects.filter(email__iexact=email).prefetch_related("groups"))
+    for user in existing:
+        if user.is_staff or has_role(user, Role.NURSE, Role.ADMINISTRATOR):
+            raise ValidationError(
+                {"email": "This address belongs to a member of staff: staff cannot be caregivers."}
+            )
+    if len(existing) > 1:
+        raise ValidationError(
+            {"email": "More than one account uses this address; ask the clinic to sort it out."}
+        )
+    if existing:
+        user = existing[0]
+        if not user.is_active:
+            raise ValidationError({"email": "This account is switched off; ask the clinic."})
+    else:
+        given, _, family = name.strip().partition(" ")
+        user = User(
+            username=_unused_username("caregiver-"),
+            first_name=given[:150],
+            last_name=family[:150],
+            email=email,
+        )
+        user.set_unusable_password()
+        user.save()
+    group, _ = Group.objects.get_or_create(name=GROUP_NAMES[Role.CAREGIVER])
+    user.groups.add(group)
+    return user
+
+
+def _unused_username(prefix: str) -> str:
+    alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
+    while True:
+        username = prefix + "".join(secrets.choice(alphabet) for _ in range(8))
+        if not User.objects.filter(username=username).exists():
+            return username
+
+
+def _set_password_url(user: User, base_url: str) -> str:
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    path = reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": token})
+    return base_url.rstrip("/") + path
+
+
+@transaction.atomic
+def caregiver_grant_create(
+    *,
+    patient: Patient,
+    name: str,
+    email: str,
+    by: User,
+    base_url: str,
+    relationship: str = "",
+    permissions: dict | None = None,
+    consent_on=None,
+    consent_method: str = "",
+    consent_note: str = "",
+) -> CaregiverGrant:
+    """Give a caregiver access to the patient's portal, and email them an invitation.
+
+    ``by`` is the patient themself (portal) or a nurse on the care team, who must record
+    the patient's consent: when and how. A staff address is refused. The invitation is a
+    one-time set-password link for a new account; an existing caregiver is told by email
+    that they can now help this patient too.
+    """
+    by_patient = patient.user_id is not None and patient.user_id == by.pk
+    if not by_patient:
+        if (
+            not has_role(by, Role.NURSE)
+            or not Patient.objects.for_user(by).filter(pk=patient.pk).exists()
+        ):
+            raise PermissionDenied("only the patient or a nurse on the care team can grant access")
+        if consent_on is None or not consent_method:
+            raise ValidationError(
+                {"consent_on": "Record when and how the patient agreed to this caregiver."}
+            )
+    email = (email or "").strip()
+    caregiver = _caregiver_account(name=name, email=email)
+    if patient.user_id == caregiver.pk:
+        raise ValidationError({"email": "This is the patient's own address."})
+    if CaregiverGrant.objects.filter(
+        patient=patient, caregiver=caregiver, revoked_at__isnull=True
+    ).exists():
+        raise ValidationError({"email": f"{name} can already use the portal for this patient."})
+    chosen = permissions or {}
+    grant = CaregiverGrant(
+        patient=patient,
+        caregiver=caregiver,
+        name=name.strip(),
+        relationship=relationship.strip(),
+        email=email,
+        granted_via=CaregiverGrant.GrantedVia.PORTAL
+        if by_patient
+        else CaregiverGrant.GrantedVia.NURSE,
+        granted_by=by,
+        consent_on=consent_on if not by_patient else timezone.localdate(),
+        consent_method=consent_method if not by_patient else "",
+        consent_note=consent_note.strip(),
+        **{name_: bool(chosen.get(name_, name_ == "can_see_plan")) for name_ in GRANT_PERMISSIONS},
+    )
+    grant.full_clean()
+    grant.save()  # logged as a "create" of the grant (patients/wiring.py)
+    if caregiver.has_usable_password():
+        body = (
+            f"Hello {grant.name},\n\n"
+            f"{patient.given_name} has asked {settings.CLINIC_NAME} to let you help them "
+            f"through the survivorship portal. Sign in as usual and choose "
+            f'"People I help".\n'
+        )
+    else:
+        body = (
+            f"Hello {grant.name},\n\n"
+            f"{patient.given_name} has asked {settings.CLINIC_NAME} to let you help them "
+            f"through the survivorship portal, with an account of your own.\n"
+            f"Choose your password here (the link works once): "
+            f"{_set_password_url(caregiver, base_url)}\n\n"
+            f"Your username is {caregiver.username}.\n"
+        )
+    transaction.on_commit(
+        lambda: send_mail("Your survivorship portal", body, None, [email], fail_silently=False)
+    )
+    return grant
+
+
+@transaction.atomic
+def caregiver_grant_revoke(*, grant: CaregiverGrant, by: User) -> CaregiverGrant:
+    """End a grant now. The caregiver's next request is refused; an invitation they
+    have not used yet stops working when they hold no other live grant."""
+    grant = CaregiverGrant.objects.select_for_update().get(pk=grant.pk)
+    if grant.revoked_at is not None:
+        raise ValidationError("This access was already ended.")
+    grant.revoked_at, grant.revoked_by = timezone.now(), by
+    grant.save(update_fields=["revoked_at", "revoked_by"])
+    caregiver = grant.caregiver
+    if not caregiver.has_usable_password() and not caregiver.caregiver_grants.live().exists():
+        caregiver.set_unusable_password()  # a new hash: the set-password link no longer works
+        caregiver.save(update_fields=["password"])
+    return grant

@@ -1,12 +1,15 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from patients import selectors, services
 from patients.forms import (
+    CaregiverGrantForm,
     DiagnosisForm,
+    NurseCaregiverGrantForm,
     PatientForm,
     PrimaryCareForm,
     StatusEventForm,
@@ -288,4 +291,120 @@ def patient_invite(request, pk):
         request,
         "patients/invitation.html",
         {"patient": patient, "invitation": invitation},
+    )
+
+
+# --- Caregivers: the patient's grants, given in the portal or by a nurse ---------------------
+
+
+def _grant_from_form(request, *, form, patient) -> bool:
+    data = form.cleaned_data
+    try:
+        services.caregiver_grant_create(
+            patient=patient,
+            name=data["name"],
+            email=data["email"],
+            relationship=data.get("relationship", ""),
+            permissions={name: data.get(name) for name in services.GRANT_PERMISSIONS},
+            consent_on=data.get("consent_on"),
+            consent_method=data.get("consent_method", ""),
+            consent_note=data.get("consent_note", ""),
+            by=request.user,
+            base_url=request.build_absolute_uri("/"),
+        )
+    except ValidationError as error:
+        for field, problems in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, problems)
+        return False
+    return True
+
+
+@role_required(Role.PATIENT)
+def portal_caregivers(request):
+    patient = selectors.own_patient(user=request.user)
+    form = CaregiverGrantForm(request.POST or None)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and _grant_from_form(request, form=form, patient=patient)
+    ):
+        messages.success(
+            request,
+            f"We emailed {form.cleaned_data['name']} an invitation. You can end their "
+            f"access here at any time.",
+        )
+        return redirect("portal:caregivers")
+    return render(
+        request,
+        "patients/portal_caregivers.html",
+        {
+            "patient": patient,
+            "form": form,
+            "grants": selectors.caregiver_grants_of(patient=patient),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def _revoke(request, *, patient, grant_pk, done):
+    grant = selectors.caregiver_grants_of(patient=patient).filter(pk=grant_pk).first()
+    if grant is None:
+        raise Http404("not found")
+    if request.method == "POST":
+        try:
+            services.caregiver_grant_revoke(grant=grant, by=request.user)
+            messages.success(
+                request, f"{grant.name} can no longer use the portal for {patient.given_name}."
+            )
+        except ValidationError as error:
+            messages.info(request, " ".join(error.messages))
+        return redirect(done)
+    return render(
+        request,
+        "patients/caregiver_revoke.html",
+        {"patient": patient, "grant": grant, "cancel_url": done},
+    )
+
+
+@role_required(Role.PATIENT)
+@require_http_methods(["GET", "POST"])
+def portal_caregiver_revoke(request, pk):
+    patient = selectors.own_patient(user=request.user)
+    return _revoke(request, patient=patient, grant_pk=pk, done=reverse("portal:caregivers"))
+
+
+@role_required(Role.NURSE)
+def nurse_caregivers(request, pk):
+    patient = selectors.patient_get(user=request.user, pk=pk)
+    form = NurseCaregiverGrantForm(request.POST or None)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and _grant_from_form(request, form=form, patient=patient)
+    ):
+        messages.success(
+            request, f"{form.cleaned_data['name']} was invited to help {patient.full_name}."
+        )
+        return redirect("nurse:caregivers", pk=patient.pk)
+    return render(
+        request,
+        "patients/nurse_caregivers.html",
+        {
+            "patient": patient,
+            "form": form,
+            "grants": selectors.caregiver_grants_of(patient=patient),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@role_required(Role.NURSE)
+@require_http_methods(["GET", "POST"])
+def nurse_caregiver_revoke(request, pk, grant_pk):
+    patient = selectors.patient_get(user=request.user, pk=pk)
+    return _revoke(
+        request,
+        patient=patient,
+        grant_pk=grant_pk,
+        done=reverse("nurse:caregivers", args=[patient.pk]),
     )

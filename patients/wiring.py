@@ -1,6 +1,12 @@
 """What the patients app tells the bottom layer: who is a patient, and what to audit."""
 
-from patients.models import CancerDiagnosis, DiseaseStatusEvent, Patient, Treatment
+from patients.models import (
+    CancerDiagnosis,
+    CaregiverGrant,
+    DiseaseStatusEvent,
+    Patient,
+    Treatment,
+)
 from survivorship import audit, directory
 
 
@@ -38,3 +44,4 @@ def connect() -> None:
     audit.register(CancerDiagnosis)
     audit.register(Treatment, patient_of=_treatment_patient)
     audit.register(DiseaseStatusEvent, patient_of=_via_diagnosis)
+    audit.register(CaregiverGrant)

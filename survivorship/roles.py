@@ -18,15 +18,22 @@ class Role(enum.StrEnum):
     NURSE = "nurse"
     ADMINISTRATOR = "administrator"
     PATIENT = "patient"
+    # Someone a patient lets use the portal for them (a grant in patients.CaregiverGrant).
+    CAREGIVER = "caregiver"
 
 
-GROUP_NAMES = {Role.NURSE: "Nurse", Role.ADMINISTRATOR: "Administrator"}
+GROUP_NAMES = {
+    Role.NURSE: "Nurse",
+    Role.ADMINISTRATOR: "Administrator",
+    Role.CAREGIVER: "Caregiver",
+}
 
 # Where "/" sends each role, in order of precedence for a user with several roles.
 HOMES = (
     (Role.NURSE, "nurse:home"),
     (Role.ADMINISTRATOR, "dashboard:home"),
     (Role.PATIENT, "portal:home"),
+    (Role.CAREGIVER, "caregiver:home"),
 )
 
 

@@ -77,6 +77,7 @@ def personas(nurse, administrator, patient_user):
         "patient": patient_user,
         "nurse": nurse,
         "administrator": administrator,
+        "caregiver": make_staff("cara-caregiver", Role.CAREGIVER),
     }
 
 

@@ -86,6 +86,17 @@ class SymptomReport(models.Model):
     escalated_at = models.DateTimeField(null=True, blank=True)
     # The patient answered yes to the question about thoughts of harming themselves.
     self_harm = models.BooleanField(default=False)
+    # A caregiver who filed the report for the patient (patients.CaregiverGrant); empty
+    # when the patient filed it. Shown wherever the report is, and triaged the same way.
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reports_for_others",
+    )
+    # The caregiver's name and relationship as the grant had them ("Sam Marsh, son").
+    reported_by_name = models.CharField(max_length=220, blank=True)
 
     objects = SymptomReportQuerySet.as_manager()
 

@@ -199,8 +199,13 @@ def report_submit(
     nothing_new: bool = False,
     self_harm: bool = False,
     checkin: CheckIn | None = None,
+    reported_by=None,
+    reported_by_name: str = "",
 ) -> Submitted:
     """File a report, triage it against the patient's own history, alert if urgent.
+
+    ``reported_by`` is a caregiver filing it for the patient (a live grant allowing
+    reports is the caller's check); the report is triaged exactly the same way.
 
     ``signs``: dicts with code, label, severity, days, trend. A second submit with the
     same key (a double click, a resent form) returns the first report.
@@ -236,6 +241,8 @@ def report_submit(
                 worry=worry,
                 distress=distress,
                 self_harm=self_harm,
+                reported_by=reported_by,
+                reported_by_name=reported_by_name[:220] if reported_by is not None else "",
                 triage_level=decision.level,
                 triage_rule=decision.rule,
                 triage_reason=decision.reason[:500],

@@ -161,7 +161,21 @@ def preferences(request):
 # --- Symptom reports -----------------------------------------------------------------------
 
 
-def _report_form(request, patient, *, checkin=None):
+def report_form(request, patient, *, checkin=None, grant=None):
+    """The symptom form, for the patient or for a caregiver holding ``grant``."""
+    if grant is None:
+        by, by_name = {}, {}
+
+        def done(report):
+            return redirect("portal:report_done", pk=report.pk)
+
+    else:
+        relationship = f", {grant.relationship}" if grant.relationship else ""
+        by = {"reported_by": request.user, "reported_by_name": f"{grant.name}{relationship}"}
+        by_name = {"proxy": grant}
+
+        def done(report):
+            return redirect("caregiver:report_done", pk=patient.pk, report_pk=report.pk)
 
     signs = reporting.sign_choices(patient)
     initial = {"submission_key": secrets.token_hex(16)}
@@ -176,9 +190,9 @@ def _report_form(request, patient, *, checkin=None):
                 # "Nothing new this week": answers the check-in in one click.
                 submitted = reporting.report_submit(
                     patient=patient, submission_key=key, signs=[], nothing_new=True,
-                    checkin=checkin,
+                    checkin=checkin, **by,
                 )  # fmt: skip
-                return redirect("portal:report_done", pk=submitted.report.pk)
+                return done(submitted.report)
             if form.is_valid():
                 data = form.cleaned_data
                 submitted = reporting.report_submit(
@@ -190,8 +204,9 @@ def _report_form(request, patient, *, checkin=None):
                     distress=data["distress"],
                     self_harm=data["self_harm"],
                     checkin=checkin,
+                    **by,
                 )
-                return redirect("portal:report_done", pk=submitted.report.pk)
+                return done(submitted.report)
         except PermissionError:
             form = SymptomReportForm(
                 request.POST, signs=signs, initial={"submission_key": secrets.token_hex(16)}
@@ -206,7 +221,13 @@ def _report_form(request, patient, *, checkin=None):
     return render(
         request,
         "followup/portal/report.html",
-        {"patient": patient, "form": form, "checkin": checkin, "open_checkin": open_checkin},
+        {
+            "patient": patient,
+            "form": form,
+            "checkin": checkin,
+            "open_checkin": open_checkin,
+            **by_name,
+        },
         status=400 if form.errors else 200,
     )
 
@@ -215,7 +236,7 @@ def _report_form(request, patient, *, checkin=None):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def report_new(request):
-    return _report_form(request, _own_patient(request))
+    return report_form(request, _own_patient(request))
 
 
 @role_required(Role.PATIENT)
@@ -228,7 +249,7 @@ def checkin_answer(request, pk):
     if checkin.status == CheckInStatus.ANSWERED and hasattr(checkin, "report"):
         messages.info(request, "You already answered this check-in. Thank you.")
         return redirect("portal:report_done", pk=checkin.report.pk)
-    return _report_form(request, patient, checkin=checkin)
+    return report_form(request, patient, checkin=checkin)
 
 
 @role_required(Role.PATIENT)
@@ -240,11 +261,17 @@ def report_done(request, pk):
     report = get_object_or_404(
         SymptomReport.objects.prefetch_related("signs"), pk=pk, patient=patient
     )
+    return report_done_page(request, patient=patient, report=report)
+
+
+def report_done_page(request, *, patient, report, grant=None):
+    """What happens next after a report: for the patient, or a caregiver holding ``grant``."""
     return render(
         request,
         "followup/portal/report_done.html",
         {
             "patient": patient,
+            "proxy": grant,
             "report": report,
             "next_step": triage.explain_level(report.triage_level).format(
                 phone=settings.CLINIC_PHONE

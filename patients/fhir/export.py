@@ -401,7 +401,7 @@ def response_resource(report) -> dict:
             items.append({"linkId": link, "answer": [{"valueInteger": value}]})
     if report.other_text:
         items.append({"linkId": "other", "answer": [{"valueString": report.other_text}]})
-    return {
+    resource = {
         "resourceType": "QuestionnaireResponse",
         "id": f"report-{report.pk}",
         "meta": _meta("QuestionnaireResponse"),
@@ -411,6 +411,12 @@ def response_resource(report) -> dict:
         "authored": report.submitted_at.isoformat(),
         "item": items,
     }
+    if report.reported_by_name:  # answered by a caregiver for the patient
+        resource["source"] = {
+            "type": "RelatedPerson",
+            "display": f"{report.reported_by_name} (caregiver)",
+        }
+    return resource
 
 
 def patient_bundle(patient: Patient, *, base_url: str = "") -> dict:

@@ -13,7 +13,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 PUBLIC = "public"
 AUTHENTICATED = "authenticated"
 TOKEN = "token"  # machines: an OAuth2 bearer token, never a session (tests/fhir/test_api.py)
-NURSE, ADMIN, PATIENT = "nurse", "administrator", "patient"
+NURSE, ADMIN, PATIENT, CAREGIVER = "nurse", "administrator", "patient", "caregiver"
 
 EXPECTED = {
     "home": AUTHENTICATED,
@@ -36,6 +36,8 @@ EXPECTED = {
     "nurse:patient_primary_care": {NURSE},
     "nurse:patient_delete": {NURSE},
     "nurse:patient_invite": {NURSE},
+    "nurse:caregivers": {NURSE},
+    "nurse:caregiver_revoke": {NURSE},
     "nurse:diagnosis_create": {NURSE},
     "nurse:diagnosis_edit": {NURSE},
     "nurse:diagnosis_delete": {NURSE},
@@ -82,6 +84,12 @@ EXPECTED = {
     "dashboard:audit": {ADMIN},
     "dashboard:audit_export": {ADMIN},
     "portal:access": {PATIENT},
+    "portal:caregivers": {PATIENT},
+    "portal:caregiver_revoke": {PATIENT},
+    "caregiver:home": {CAREGIVER},
+    "caregiver:patient": {CAREGIVER},
+    "caregiver:report": {CAREGIVER},
+    "caregiver:report_done": {CAREGIVER},
     "fhir:metadata": PUBLIC,
     "fhir:token": PUBLIC,
     "fhir:patient_search": TOKEN,
@@ -91,7 +99,7 @@ EXPECTED = {
     "fhir:nurse_bundle": {NURSE},
 }
 
-PERSONAS = ("anonymous", PATIENT, NURSE, ADMIN)
+PERSONAS = ("anonymous", PATIENT, NURSE, ADMIN, CAREGIVER)
 
 
 def walk(patterns, prefix="", namespace=""):

@@ -37,12 +37,20 @@ from followup.models import CarePlanTemplate, Reminder
 from followup.services import plans as services
 from followup.services import reports as reporting
 from followup.services.reminders import open_checkin
+from patients import services as patient_services
 from patients.choices import DiseaseStatus
 from patients.models import DiseaseStatusEvent, FhirClient, Patient, Treatment
 from survivorship.models import AccessLog
 from survivorship.roles import GROUP_NAMES, Role
 from tests.support.factories import make_helen, make_staff
-from tests.survivorship.test_access_matrix import ADMIN, AUTHENTICATED, EXPECTED, NURSE, PUBLIC
+from tests.survivorship.test_access_matrix import (
+    ADMIN,
+    AUTHENTICATED,
+    CAREGIVER,
+    EXPECTED,
+    NURSE,
+    PUBLIC,
+)
 
 PATIENT = "patient"
 
@@ -95,6 +103,8 @@ class Record:
     reminder: Reminder
     access_entry: AccessLog
     baseline: object = None
+    grant: object = None
+    caregiver: User | None = None
     secrets: list[str] = field(default_factory=list)
 
     def by_model(self) -> dict:
@@ -155,6 +165,14 @@ def build_record(nurse, *, mrn, given, family, born, username) -> Record:
     baseline = reporting.baseline_set(
         patient=patient, by=nurse, code="pain", label="Pain", severity="mild"
     )
+    grant = patient_services.caregiver_grant_create(
+        patient=patient,
+        name=f"Carer of {given}",
+        email=f"carer-{username}@example.org",
+        by=user,
+        base_url="http://testserver/",
+        permissions=dict.fromkeys(patient_services.GRANT_PERMISSIONS, True),
+    )
     return Record(
         patient=patient,
         user=user,
@@ -170,6 +188,8 @@ def build_record(nurse, *, mrn, given, family, born, username) -> Record:
         reminder=Reminder.objects.filter(patient=patient).order_by("pk").first(),
         access_entry=AccessLog.objects.create(action="view", patient_id=patient.pk),
         baseline=baseline,
+        grant=grant,
+        caregiver=grant.caregiver,
         secrets=[
             patient.full_name,
             patient.family_name,
@@ -238,6 +258,8 @@ def world(nurse, nurse2, administrator):
         "nurse_in_team": nurse,
         "nurse_outside": nurse2,
         "administrator": administrator,
+        "caregiver_a": a.caregiver,
+        "caregiver_b": b.caregiver,
     }
     return World(a=a, b=b, personas=personas, shared=shared)
 
@@ -272,12 +294,14 @@ PERSONA_ROLES = {
     "nurse_in_team": {NURSE},
     "nurse_outside": {NURSE},
     "administrator": {ADMIN},
+    "caregiver_a": {CAREGIVER},
+    "caregiver_b": {CAREGIVER},
 }
 
 # Which persona may see whose record.
 INSIDERS = {
-    "a": {"patient_a", "nurse_in_team", "administrator"},
-    "b": {"patient_b", "nurse_outside", "administrator"},
+    "a": {"patient_a", "nurse_in_team", "administrator", "caregiver_a"},
+    "b": {"patient_b", "nurse_outside", "administrator", "caregiver_b"},
 }
 
 # --- Which object fills which URL ---------------------------------------------------------
@@ -304,6 +328,12 @@ OBJECT_KWARGS = {
     "nurse:patient_primary_care": lambda r: {"pk": r.patient.pk},
     "nurse:patient_delete": lambda r: {"pk": r.patient.pk},
     "nurse:patient_invite": lambda r: {"pk": r.patient.pk},
+    "nurse:caregivers": lambda r: {"pk": r.patient.pk},
+    "nurse:caregiver_revoke": lambda r: {"pk": r.patient.pk, "grant_pk": r.grant.pk},
+    "portal:caregiver_revoke": lambda r: {"pk": r.grant.pk},
+    "caregiver:patient": lambda r: {"pk": r.patient.pk},
+    "caregiver:report": lambda r: {"pk": r.patient.pk},
+    "caregiver:report_done": lambda r: {"pk": r.patient.pk, "report_pk": r.report.pk},
     "nurse:diagnosis_create": lambda r: {"pk": r.patient.pk},
     "nurse:diagnosis_edit": lambda r: {"pk": r.diagnosis.pk},
     "nurse:diagnosis_delete": lambda r: {"pk": r.diagnosis.pk},
