@@ -34,6 +34,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.db.models import Prefetch
 from django.utils import timezone
@@ -67,7 +68,13 @@ from patients.choices import (
     ReminderChannel,
     Sex,
 )
-from patients.models import CancerDiagnosis, DiseaseStatusEvent, Patient, Treatment
+from patients.models import (
+    CancerDiagnosis,
+    CaregiverGrant,
+    DiseaseStatusEvent,
+    Patient,
+    Treatment,
+)
 from survivorship.roles import GROUP_NAMES, Role
 
 DEFAULT_PASSWORD = "survivorship-demo"  # noqa: S105 - documented demo password
@@ -84,6 +91,7 @@ PATIENTS = (
 
 NURSE = "demo-nurse"
 NURSE2 = "demo-nurse2"
+CAREGIVER = "demo-caregiver"
 NED = DiseaseStatus.NED
 RETURN = services.RETURN
 
@@ -1068,4 +1076,22 @@ def seed(*, password: str) -> list[tuple[str, str]]:
             patient.user = user
             patient.save(update_fields=["user", "updated_at"])
         accounts.append((username, Role.PATIENT.value))
+    seed_caregiver(patients[PATIENTS[0][3]], password=password)
+    accounts.append((CAREGIVER, Role.CAREGIVER.value))
     return accounts
+
+
+def seed_caregiver(patient: Patient, *, password: str) -> None:
+    """demo-caregiver: Maria's husband, who may see her plan and report symptoms for her."""
+    user = _user(CAREGIVER, "Daniel", "Lopez", password)
+    user.save()
+    if not CaregiverGrant.objects.live().filter(patient=patient, caregiver=user).exists():
+        services.caregiver_grant_create(
+            patient=patient,
+            name="Daniel Lopez",
+            relationship="husband",
+            email=user.email,
+            by=patient.user,
+            base_url=settings.SITE_URL,
+            permissions={"can_see_plan": True, "can_report": True},
+        )

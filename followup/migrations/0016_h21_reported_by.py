@@ -6,21 +6,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('followup', '0015_stable_sign_codes'),
+        ("followup", "0015_stable_sign_codes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='symptomreport',
-            name='reported_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='reports_for_others', to=settings.AUTH_USER_MODEL),
+            model_name="symptomreport",
+            name="reported_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="reports_for_others",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='symptomreport',
-            name='reported_by_name',
+            model_name="symptomreport",
+            name="reported_by_name",
             field=models.CharField(blank=True, max_length=220),
         ),
     ]

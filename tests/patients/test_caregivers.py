@@ -10,6 +10,7 @@ from django.utils import timezone
 from followup.models import CarePlanTemplate, SymptomReport
 from followup.services import plans as plan_services
 from patients import services
+from patients.fhir.export import response_resource
 from patients.models import CaregiverGrant
 from survivorship.models import AccessLog
 from survivorship.roles import Role
@@ -110,6 +111,10 @@ def test_a_caregivers_report_is_triaged_the_same_and_says_who_sent_it(
     assert sent["Location"] == f"/care/{helen.pk}/reports/{report.pk}/"
     assert report.reported_by == caregiver and report.reported_by_name == "Sam Marsh, son"
     assert report.triage_level == "urgent" and report.triage_rule == "severe_sign"
+    assert response_resource(report)["source"] == {
+        "type": "RelatedPerson",
+        "display": "Sam Marsh, son (caregiver)",
+    }
     client.force_login(nurse)
     queue = client.get("/nurse/reports/").content.decode()
     assert "Reported by caregiver Sam Marsh, son" in queue
@@ -196,7 +201,7 @@ def test_it_asks_for_at_least_one_permission(client, helen_user):
 
 
 def test_a_caregiver_without_the_report_permission_cannot_report(client, helen, helen_user):
-    caregiver = grant(helen, helen_user, can_see_plan=True).caregiver
+    caregiver = grant(helen, helen_user, can_see_plan=True, can_report=False).caregiver
     client.force_login(caregiver)
     assert client.get(f"/care/{helen.pk}/").status_code == 200
     assert client.get(f"/care/{helen.pk}/report/").status_code == 404

@@ -34,6 +34,7 @@ DEMO_USERS = {
     "demo-admin": Role.ADMINISTRATOR,
     "demo-patient": Role.PATIENT,
     "demo-patient2": Role.PATIENT,
+    "demo-caregiver": Role.CAREGIVER,
 }
 
 
@@ -405,3 +406,13 @@ def test_it_marks_a_known_sign_and_gives_the_quality_page_an_alert_burden(db):
     admin = User.objects.get(is_superuser=True)
     burden = dashboard.alert_burden(admin)
     assert burden["total"] >= 10 and burden["alerted_share"] and burden["top_rules"]
+
+
+def test_demo_caregiver_helps_demo_patient_with_her_plan_and_reports(db, client):
+    call_command("seed_demo")
+    caregiver = User.objects.get(username="demo-caregiver")
+    (grant,) = caregiver.caregiver_grants.live()
+    assert grant.patient.user.username == "demo-patient"
+    assert (grant.can_see_plan, grant.can_report, grant.can_see_reports) == (True, True, False)
+    client.force_login(caregiver)
+    assert "Maria Lopez" in client.get("/care/").content.decode()
