@@ -621,7 +621,7 @@ class Command(BaseCommand):
                     "open" if is_open else "resolved",
                     resolved, resolved, "" if is_open else "called", "", NULL,
                     NULL if is_open else nurse, NULL, patient, patient,
-                    NULL if is_open else nurse, "f",
+                    NULL if is_open else nurse, "f", "",
                 )
             )  # fmt: skip
             signs.append(
@@ -636,7 +636,7 @@ class Command(BaseCommand):
             "id submission_key submitted_at nothing_new other_text worry distress triage_level "
             "triage_rule triage_reason triage_fired status acknowledged_at resolved_at "
             "resolution resolution_note escalated_at acknowledged_by_id checkin_id patient_id "
-            "plan_id resolved_by_id self_harm",
+            "plan_id resolved_by_id self_harm reported_by_name",
             reports,
         )  # fmt: skip
         _copy(cursor, "followup_reportedsign", "id code label severity days trend report_id", signs)
