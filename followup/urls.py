@@ -46,6 +46,7 @@ nurse_patterns = [
     path("plans/<int:pk>/edit/", nurse.plan_edit, name="plan_edit"),
     path("plans/<int:pk>/print/", nurse.plan_print, name="plan_print"),
     path("plans/<int:pk>/letter.pdf", nurse.plan_letter, name="plan_letter"),
+    path("plans/<int:pk>/letter/send/", nurse.plan_letter_send, name="plan_letter_send"),
     path("plans/<int:pk>/items/new/", nurse.visit_add, name="visit_add"),
     path("items/<int:pk>/", nurse.visit_row, name="visit_row"),
     path("patients/<int:pk>/baselines/", nurse.baseline_set, name="baseline_set"),

@@ -164,6 +164,8 @@ def _why_not(reminder: Reminder, now: datetime) -> tuple[str, str] | None:
         return "cancelled", "the visit is no longer booked"
     if reminder.checkin is not None and reminder.checkin.status != CheckInStatus.OPEN:
         return "skipped", "the check-in was already answered"
+    if reminder.kind == ReminderKind.CARE_LETTER:
+        return _letter_refusal(reminder)
     if reminder.context.get("staff_to"):
         # The on-call contact (configured by the clinic) or a nurse's own SMS number.
         if reminder.recipient_user is not None and not reminder.recipient_user.is_active:
@@ -186,6 +188,21 @@ def _why_not(reminder: Reminder, now: datetime) -> tuple[str, str] | None:
     reason = unreachable_reason(patient)
     if reason:
         return "skipped", reason
+    return None
+
+
+def _letter_refusal(reminder: Reminder) -> tuple[str, str] | None:
+    """The letter carries the patient's name: it goes only to the doctor on the record now.
+
+    If the primary-care email changed (or was removed) after the nurse sent it, the
+    letter is not sent to the old address; she can send it again to the new one.
+    """
+    patient = reminder.patient
+    if patient is None or not patient.active:
+        return "skipped", "the patient record is inactive"
+    on_record = (patient.pcp_email or "").strip().lower()
+    if not on_record or on_record != reminder.context.get("staff_to", "").strip().lower():
+        return "cancelled", "the primary-care doctor's email on the record changed"
     return None
 
 
@@ -252,7 +269,12 @@ def send_one(
             last_error=str(exc)[:500],
             channel=channel,
         )
-        if reminder.patient is not None and reminder.recipient_user is None:
+        # The patient's own contact only: a letter's bad address is the doctor's.
+        if (
+            reminder.patient is not None
+            and reminder.recipient_user is None
+            and not reminder.context.get("staff_to")
+        ):
             type(reminder.patient).objects.filter(pk=reminder.patient_id).update(
                 contact_problem=f"{channel}: {exc}"[:300]
             )

@@ -14,7 +14,7 @@ from django.template.loader import select_template
 from django.utils import formats, timezone, translation
 
 from followup.delivery.transports import Message
-from followup.models import ItemKind, Reminder, ReminderKind
+from followup.models import ItemKind, Reminder, ReminderKind, SharedCareLetter
 from followup.rules.content import SCAN_WORRY_NOTE
 from followup.selectors.preferences import zone_of
 
@@ -69,7 +69,8 @@ def _context(reminder: Reminder) -> dict:
 
 
 def language_of(reminder: Reminder) -> str:
-    if reminder.patient is not None:
+    # A letter to the doctor is in the clinic's language, not the patient's.
+    if reminder.patient is not None and reminder.kind != ReminderKind.CARE_LETTER:
         return reminder.patient.preferred_language or settings.LANGUAGE_CODE
     return settings.LANGUAGE_CODE
 
@@ -100,4 +101,18 @@ def render(reminder: Reminder, channel: str) -> Message:
             html = select_template([html_name]).render(context).strip()
         except TemplateDoesNotExist:
             html = ""
-    return Message(to=to, subject=" ".join(subject.split()), text=text, html=html)
+    return Message(
+        to=to,
+        subject=" ".join(subject.split()),
+        text=text,
+        html=html,
+        attachments=_attachments(reminder),
+    )
+
+
+def _attachments(reminder: Reminder) -> tuple[tuple[str, bytes, str], ...]:
+    """The shared-care letter's PDF, exactly as it was made when the nurse sent it."""
+    if reminder.kind != ReminderKind.CARE_LETTER:
+        return ()
+    letter = SharedCareLetter.objects.only("pk", "pdf").get(reminder=reminder)
+    return ((f"shared-care-letter-{letter.pk}.pdf", bytes(letter.pdf), "application/pdf"),)

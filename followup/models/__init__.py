@@ -8,6 +8,7 @@ reports, signs, known baselines), snapshots and channels (delivery channel healt
 
 from followup.models.channels import ChannelHealth
 from followup.models.checkins import CheckIn, CheckInStatus
+from followup.models.letters import SharedCareLetter
 from followup.models.plans import (
     CalendarFeed,
     CarePlan,
@@ -73,6 +74,7 @@ __all__ = [
     "ReportedSign",
     "Resolution",
     "ScheduleRule",
+    "SharedCareLetter",
     "Settlement",
     "Severity",
     "SymptomReport",

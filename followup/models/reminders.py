@@ -16,6 +16,7 @@ class ReminderKind(models.TextChoices):
     OVERDUE = "overdue", "Overdue follow-up reminder"
     NURSE_DIGEST = "nurse_digest", "Nurse digest of overdue follow-ups"
     NURSE_ALERT = "nurse_alert", "Nurse alert"
+    CARE_LETTER = "care_letter", "Shared-care letter to the primary-care doctor"
 
 
 PATIENT_KINDS = (

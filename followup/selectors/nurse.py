@@ -13,6 +13,7 @@ from followup.models import (
     KnownBaseline,
     Reminder,
     ReportedSign,
+    SharedCareLetter,
     SymptomReport,
     TriageLevel,
 )
@@ -187,3 +188,12 @@ def missed_checkins_in_a_row(*, patients, count: int = 2) -> list:
         if len(statuses) == count and all(s == CheckInStatus.MISSED for s in statuses):
             flagged.append(patient_id)
     return flagged
+
+
+def plan_letters(*, plan: CarePlan, limit: int = 10):
+    """The plan's shared-care letters, newest first, with their delivery state (one query)."""
+    return list(
+        SharedCareLetter.objects.filter(plan=plan)
+        .select_related("reminder", "sent_by")
+        .defer("pdf")[:limit]
+    )

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from followup.documents import plan_document, plan_letter_pdf
+from followup.documents import plan_document, plan_letter_missing, plan_letter_pdf
 from followup.forms import (
     AlertPreferenceForm,
     BaselineForm,
@@ -24,7 +24,7 @@ from followup.forms import (
 from followup.models import KnownBaseline, NurseAlertPreference, Outcome
 from followup.selectors import nurse as selectors
 from followup.services import plans as services
-from followup.services import reminders
+from followup.services import letters, reminders
 from followup.services import reports as reporting
 from patients import selectors as patient_selectors
 from survivorship.roles import Role
@@ -121,6 +121,7 @@ def plan_detail(request, pk):
             "patient": plan.patient,
             "visits": selectors.plan_visits(plan=plan),
             "counts": selectors.plan_counts(plan=plan, today=today),
+            "letters": selectors.plan_letters(plan=plan),
             "today": today,
         },
     )
@@ -178,6 +179,38 @@ def plan_letter(request, pk):
     plan = selectors.plan_get(user=request.user, pk=pk)
     body = plan_letter_pdf(plan=plan, today=timezone.localdate())
     return _pdf_response(body, filename=f"shared-care-letter-{plan.pk}.pdf")
+
+
+@role_required(Role.NURSE)
+def plan_letter_send(request, pk):
+    """Confirm the recipient, then send the letter through the outbox (tracked like any)."""
+    plan = selectors.plan_get(user=request.user, pk=pk)
+    patient = plan.patient
+    error = ""
+    if request.method == "POST":
+        try:
+            letter = letters.plan_letter_send(plan=plan, by=request.user)
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            messages.success(
+                request,
+                f"The letter is on its way to {letter.recipient_name} at "
+                f"{letter.recipient_email}. Its delivery is shown below.",
+            )
+            return redirect("nurse:plan", pk=plan.pk)
+    return render(
+        request,
+        "followup/nurse/plan_letter_send.html",
+        {
+            "plan": plan,
+            "patient": patient,
+            "missing": plan_letter_missing(patient=patient),
+            "error": error,
+            "letters": selectors.plan_letters(plan=plan),
+        },
+        status=400 if error else 200,
+    )
 
 
 @role_required(Role.NURSE)

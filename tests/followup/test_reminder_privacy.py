@@ -100,6 +100,8 @@ KIND_CHANNELS = [
     for kind in ReminderKind
     for channel in ("email", "sms")
     if not (channel == "sms" and kind in NURSE_KINDS)
+    # The shared-care letter goes to the doctor by email only: tests/followup/test_care_letters.py
+    and kind != ReminderKind.CARE_LETTER
 ]
 
 

@@ -52,6 +52,7 @@ EXPECTED = {
     "nurse:plan_edit": {NURSE},
     "nurse:plan_print": {NURSE},
     "nurse:plan_letter": {NURSE},
+    "nurse:plan_letter_send": {NURSE},
     "nurse:visit_add": {NURSE},
     "nurse:visit_row": {NURSE},
     "nurse:visit_action": {NURSE},

@@ -348,6 +348,7 @@ OBJECT_KWARGS = {
     "nurse:plan_edit": lambda r: {"pk": r.plan.pk},
     "nurse:plan_print": lambda r: {"pk": r.plan.pk},
     "nurse:plan_letter": lambda r: {"pk": r.plan.pk},
+    "nurse:plan_letter_send": lambda r: {"pk": r.plan.pk},
     "nurse:visit_add": lambda r: {"pk": r.plan.pk},
     "nurse:visit_row": lambda r: {"pk": r.scheduled_visit.pk},
     "nurse:visit_action": lambda r: [

@@ -39,6 +39,8 @@ class Message:
     html: str = ""
     # Sent to providers that deduplicate on it, so a retried request is delivered once.
     idempotency_key: str = ""
+    # (filename, content, mimetype): only email carries them (the shared-care letter).
+    attachments: tuple[tuple[str, bytes, str], ...] = ()
 
 
 class Transport(Protocol):

@@ -49,6 +49,8 @@ class EmailTransport:
         )
         if message.html:
             email.attach_alternative(message.html, "text/html")
+        for filename, content, mimetype in message.attachments:
+            email.attach(filename, content, mimetype)
         self._converse(email, message.to)
         return message_id
 
