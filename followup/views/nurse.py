@@ -23,8 +23,8 @@ from followup.forms import (
 )
 from followup.models import KnownBaseline, NurseAlertPreference, Outcome
 from followup.selectors import nurse as selectors
-from followup.services import plans as services
 from followup.services import letters, reminders
+from followup.services import plans as services
 from followup.services import reports as reporting
 from patients import selectors as patient_selectors
 from survivorship.roles import Role
