@@ -56,6 +56,7 @@ from followup.rules import guidelines, scheduling
 from followup.rules.content import GENERAL_WARNING_SIGNS
 from followup.services import plans as followup_services
 from followup.services import reports as reporting
+from followup.services.letters import plan_letter_send
 from followup.services.reminders import open_checkin
 from patients import services
 from patients.choices import (
@@ -1032,6 +1033,18 @@ def _user(username: str, first: str, last: str, password: str) -> User:
     return user
 
 
+def seed_shared_care_letters(patients: dict[str, Patient], *, by: User) -> None:
+    """Send the shared-care letter of each demo patient with a primary-care doctor, once.
+
+    Through the service, like a nurse: the outbox row is sent by the worker of `make run`
+    (to the console and var/mail/), and the plan page shows it as sent.
+    """
+    for mrn in PRIMARY_CARE:
+        plan = patients[mrn].care_plans.filter(status="active").first()
+        if plan is not None and not plan.shared_care_letters.exists():
+            plan_letter_send(plan=plan, by=by)
+
+
 def seed_visible_reminder(patient: Patient) -> None:
     """Make the reminder pipeline visible on a fresh `make run`, at any time of day.
 
@@ -1068,6 +1081,7 @@ def seed(*, password: str) -> list[tuple[str, str]]:
     seed_symptom_reports(patients)
     seed_baselines(patients)
     seed_visible_reminder(patients[PATIENTS[0][3]])
+    seed_shared_care_letters(patients, by=staff[NURSE])
     for username, first, last, mrn in PATIENTS:
         user = _user(username, first, last, password)
         user.save()

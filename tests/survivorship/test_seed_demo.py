@@ -7,6 +7,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from devtools import demo
+from followup.delivery import dispatch
 from followup.models import (
     CarePlan,
     FollowUpVisit,
@@ -17,6 +18,7 @@ from followup.models import (
     ReminderStatus,
     ReportedSign,
     ReportStatus,
+    SharedCareLetter,
     SymptomReport,
     TriageLevel,
     VisitStatus,
@@ -416,3 +418,15 @@ def test_demo_caregiver_helps_demo_patient_with_her_plan_and_reports(db, client)
     assert (grant.can_see_plan, grant.can_report, grant.can_see_reports) == (True, True, False)
     client.force_login(caregiver)
     assert "Maria Lopez" in client.get("/care/").content.decode()
+
+
+def test_it_sends_the_shared_care_letter_of_the_patient_with_a_primary_care_doctor_once(db):
+    call_command("seed_demo")
+    call_command("seed_demo")
+    maria = Patient.objects.get(medical_record_number="DEMO-0001")
+    (letter,) = SharedCareLetter.objects.filter(patient=maria)
+    assert letter.recipient_email == maria.pcp_email
+    assert letter.reminder.kind == ReminderKind.CARE_LETTER
+    assert letter.sent_by.username == "demo-nurse"
+    # The worker of `make run` delivers it like any message; here, one batch does.
+    assert dict(dispatch.send_batch([letter.reminder.pk])) == {"sent": 1}
