@@ -21,6 +21,7 @@ from followup.rules.content import (
     SCAN_WORRY_NOTE,
     warning_signs_for,
 )
+from followup.rules.late_effects import ONCOLOGY, PATIENT, PRIMARY_CARE
 from followup.rules.scheduling import add_months
 from patients.models import Treatment
 
@@ -113,6 +114,44 @@ def _preparation(visits: list[FollowUpVisit]) -> list[tuple[str, str]]:
     return list(seen.items())
 
 
+@dataclass(frozen=True)
+class Duty:
+    """One kind of item someone does: "Mammogram, yearly, next around May 2027"."""
+
+    label: str
+    next_due: date
+    count: int
+    reason: str
+
+
+# Who does what, in the order ASCO's template gives it, in the patient's words.
+WHO_LABELS = {
+    ONCOLOGY: "Your cancer team",
+    PRIMARY_CARE: "Your primary-care doctor",
+    PATIENT: "You",
+}
+
+
+def _who_does_what(upcoming: list[ScheduleRow], patient) -> list[dict]:
+    """The items still to come, grouped by who does them; each kind of item once."""
+    groups: dict[str, dict[str, Duty]] = {key: {} for key in WHO_LABELS}
+    for row in upcoming:
+        visit = row.visit
+        duties = groups.setdefault(visit.responsible, {})
+        seen = duties.get(visit.label)
+        if seen is None:
+            duties[visit.label] = Duty(visit.label, visit.due_date, 1, visit.reason)
+        else:
+            duties[visit.label] = Duty(seen.label, seen.next_due, seen.count + 1, seen.reason)
+    who = []
+    for key, duties in groups.items():
+        label = WHO_LABELS.get(key, key)
+        if key == PRIMARY_CARE and patient.pcp_name:
+            label = f"{label}, {patient.pcp_name}"
+        who.append({"key": key, "label": label, "duties": list(duties.values())})
+    return who
+
+
 def _contact(user) -> Contact:
     return Contact(name=user.get_full_name() or user.get_username(), email=user.email)
 
@@ -150,6 +189,10 @@ def plan_document(*, plan, today: date) -> dict:
         "schedule": schedule,
         "next_row": upcoming[0] if upcoming else None,
         "upcoming_count": len(upcoming),
+        "who_does_what": _who_does_what(upcoming, patient),
+        "care_transferred": bool(
+            patient.care_transferred_on and patient.care_transferred_on <= today
+        ),
         "preparation": _preparation(visits),
         "warning_signs": warning_signs_for(plan.warning_signs_snapshot),
         "advice": RISK_LOWERING_ADVICE,

@@ -406,6 +406,29 @@ class Treatment(models.Model):
     def __str__(self):
         return f"{self.get_modality_display()} from {self.started_on:%Y-%m-%d}"
 
+    @property
+    def details(self) -> str:
+        """The treatment summary's particulars in plain words (ASCO's template): what,
+        where, how much. Empty when nothing structured was recorded."""
+        parts = []
+        if self.procedure:
+            parts.append(self.procedure)
+        if self.side:
+            parts.append(self.get_side_display().lower())
+        if self.agent:
+            parts.append(self.agent_other if self.agent == Agent.OTHER else self.get_agent_display())
+        if self.cycles:
+            parts.append(f"{self.cycles} cycle{'s' if self.cycles != 1 else ''}")
+        if self.dose_mg_m2 is not None:
+            parts.append(f"{self.dose_mg_m2.normalize():f} mg/m² in total")
+        if self.radiation_site:
+            parts.append(self.get_radiation_site_display())
+        if self.radiation_dose_gy is not None:
+            parts.append(f"{self.radiation_dose_gy.normalize():f} Gy")
+        if self.planned_duration_months:
+            parts.append(f"planned for {self.planned_duration_months} months")
+        return ", ".join(parts)
+
     def clean(self):
         errors = {}
         today = timezone.localdate()

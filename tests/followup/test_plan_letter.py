@@ -71,3 +71,34 @@ def test_it_says_what_is_missing_before_a_letter_can_go_to_primary_care(helen):
     ]
     helen.pcp_name = "Dr Sam Okafor"
     assert plan_letter_missing(patient=helen) == ["the primary-care doctor's email"]
+
+
+def test_the_plan_groups_what_is_still_to_come_by_who_does_it(client, nurse, plan):
+    plan.visits.filter(kind="visit").update(responsible="primary_care")
+    plan.patient.care_transferred_on = timezone.localdate() - timedelta(days=10)
+    plan.patient.save()
+    client.force_login(nurse)
+    html = client.get(reverse("nurse:plan_print", args=[plan.pk])).content.decode()
+    groups = {
+        key: html.split(f'data-who="{key}"')[1].split("</div>")[0]
+        for key in ("oncology", "primary_care", "patient")
+    }
+    assert "Your primary-care doctor, Dr Sam Okafor" in groups["primary_care"]
+    assert "Check-up visit: next around" in groups["primary_care"]
+    assert "Check-up visit" not in groups["oncology"]
+    assert "Nothing planned for now" in groups["patient"]
+    # An item a late-effects rule added is grouped with its reason.
+    echo = plan.visits.get(reason__startswith="Because of anthracyclines")
+    echo.responsible = "patient"
+    echo.due_date = echo.window_start = timezone.localdate() + timedelta(days=30)
+    echo.window_end = echo.due_date + timedelta(days=60)
+    echo.save()
+    html = client.get(reverse("nurse:plan_print", args=[plan.pk])).content.decode()
+    mine = html.split('data-who="patient"')[1].split("</div>")[0]
+    assert "Heart scan (echocardiogram): next around" in mine
+    assert "Because of anthracyclines" in mine
+    assert "leads your follow-up" in html
+    # The treatment summary carries the particulars ASCO's template asks for.
+    assert "Doxorubicin (Adriamycin), 4 cycles, 240 mg/m² in total" in html
+    text = pdf_text(client.get(reverse("nurse:plan_letter", args=[plan.pk])).content)
+    assert "Who does what" in text
