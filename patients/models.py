@@ -416,7 +416,9 @@ class Treatment(models.Model):
         if self.side:
             parts.append(self.get_side_display().lower())
         if self.agent:
-            parts.append(self.agent_other if self.agent == Agent.OTHER else self.get_agent_display())
+            parts.append(
+                self.agent_other if self.agent == Agent.OTHER else self.get_agent_display()
+            )
         if self.cycles:
             parts.append(f"{self.cycles} cycle{'s' if self.cycles != 1 else ''}")
         if self.dose_mg_m2 is not None:
