@@ -312,22 +312,22 @@ CASELOAD = (
         "DEMO-0008", "Aisha", "Bello", Sex.FEMALE, 31, (12, 5), NURSE, "Europe/London",
         diagnoses=(
             Dx(
-                CancerType.HODGKIN_LYMPHOMA, "Classical Hodgkin lymphoma, nodular sclerosis", 56,
+                CancerType.HODGKIN_LYMPHOMA, "Classical Hodgkin lymphoma, nodular sclerosis", 110,
                 "IIA",
                 treatments=(
                     Tx(
-                        Modality.CHEMOTHERAPY, 55, 49, "Six months of chemotherapy (ABVD).",
+                        Modality.CHEMOTHERAPY, 109, 103, "Six months of chemotherapy (ABVD).",
                         "Tiredness; trouble concentrating.",
                         details=(("agent", "doxorubicin"), ("cycles", 6),
                                  ("dose_mg_m2", Decimal("300"))),
                     ),
                     Tx(
-                        Modality.RADIATION, 48, 47, "Radiation to the neck and chest nodes.",
+                        Modality.RADIATION, 102, 101, "Radiation to the neck and chest nodes.",
                         details=(("radiation_site", "mantle"),
                                  ("radiation_dose_gy", Decimal("30"))),
                     ),
                 ),
-                events=(Event(46, NED, "Complete remission on the PET scan."),),
+                events=(Event(100, NED, "Complete remission on the PET scan."),),
             ),
         ),
     ),

@@ -430,3 +430,16 @@ def test_it_sends_the_shared_care_letter_of_the_patient_with_a_primary_care_doct
     assert letter.sent_by.username == "demo-nurse"
     # The worker of `make run` delivers it like any message; here, one batch does.
     assert dict(dispatch.send_batch([letter.reminder.pk])) == {"sent": 1}
+
+
+def test_the_exposed_demo_patient_has_heart_and_breast_checks_with_their_reasons(db, client):
+    call_command("seed_demo")
+    aisha = Patient.objects.get(medical_record_number="DEMO-0008")
+    plan = aisha.care_plans.get(status="active")
+    keys = set(plan.visits.values_list("rule_key", flat=True))
+    assert {"le_echo", "le_breast_mri"} <= keys
+    client.force_login(User.objects.get(username="demo-nurse"))
+    page = client.get(f"/nurse/plans/{plan.pk}/").content.decode()
+    assert "Because of anthracyclines" in page
+    assert "Because of chest radiation" in page
+    assert "before age 30" in page
