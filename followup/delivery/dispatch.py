@@ -17,6 +17,7 @@ automatically; both are listed for a person (report_stuck).
 from __future__ import annotations
 
 import logging
+import time
 from collections import Counter
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -201,12 +202,36 @@ def _claim(pk: int, now: datetime) -> bool:
     )
 
 
+def _reconnecting(write, attempts: int = 3):
+    """Run one idempotent write, reopening the database connection if it dropped.
+
+    A dropped connection (a database restart, pg_terminate_backend, a network blip) in
+    the instant between the provider's answer and the write that records it would
+    otherwise leave a delivered row "sending" for a person to settle.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            return write()
+        except (OperationalError, InterfaceError):
+            if attempt == attempts or connection.in_atomic_block:
+                raise
+            logger.warning("database connection lost; reconnecting (%d)", attempt)
+            connection.close()
+            time.sleep(0.2 * attempt)
+    return None
+
+
 def _hand_over(reminder: Reminder) -> bool:
-    """claimed → sending, committed before the provider is called; False if released."""
+    """claimed → sending, committed before the provider is called; False if released.
+
+    Idempotent for its claimant, so it can be retried after a dropped connection: a row
+    "sending" with this batch's claim token was moved there by this very call (nobody
+    else holds the token), and nothing has been handed to the provider yet.
+    """
     return bool(
-        Reminder.objects.filter(
-            pk=reminder.pk, status=ReminderStatus.CLAIMED, claimed_at=reminder.claimed_at
-        ).update(status=ReminderStatus.SENDING)
+        _reconnecting(
+            lambda: _claimant(reminder).update(status=ReminderStatus.SENDING),
+        )
     )
 
 
@@ -384,10 +409,16 @@ def _conclude(reminder: Reminder, attempt: dict, **fields) -> None:
     Only the claimant (same claim token) moves the row, and only then is the attempt
     recorded.
     """
+    _reconnecting(lambda: _record(reminder, attempt, fields))
+
+
+def _record(reminder: Reminder, attempt: dict, fields: dict) -> None:
+    # Safe to repeat: once the row has moved, the UPDATE matches nothing and no second
+    # attempt is recorded.
     if connection.vendor != "postgresql":
         with transaction.atomic():
-            DeliveryAttempt.objects.create(reminder=reminder, **attempt)
-            _finish(reminder, **fields)
+            if _claimant(reminder).update(**fields):
+                DeliveryAttempt.objects.create(reminder=reminder, **attempt)
         return
     update = _claimant(reminder).query.chain(UpdateQuery)
     update.add_update_values(fields)
