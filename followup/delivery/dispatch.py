@@ -449,13 +449,17 @@ def report_stuck(*, now: datetime | None = None) -> int:
 
     "sending" rows older than REMINDER_STUCK_AFTER (a worker died while handing one
     over) and "uncertain" rows (sent, no answer came back).
-    """
 
+    Only patients' messages count: they are the ones listed on the page. A staff alert
+    in doubt (this very report, through a relay that answers too late) is not reported
+    again, or a slow relay would breed one report from the last every few minutes.
+    """
     now = now or timezone.now()
     stuck = Reminder.objects.filter(
         Q(status=ReminderStatus.SENDING, claimed_at__lt=now - settings.REMINDER_STUCK_AFTER)
         | Q(status=ReminderStatus.UNCERTAIN),
         stuck_reported_at__isnull=True,
+        patient__isnull=False,
     )
     ids = list(stuck.values_list("pk", flat=True))
     if not ids:
