@@ -3,6 +3,7 @@
 import redis
 from celery import shared_task
 from django.conf import settings
+from django.db import InterfaceError, OperationalError, connection
 
 from followup.delivery import dispatch
 from followup.selectors import dashboard
@@ -23,9 +24,16 @@ def dispatch_reminders():
     return dispatch.dispatch_due()
 
 
-@shared_task(ignore_result=True, acks_late=True)
-def send_reminder_batch(ids: list[int]):
-    return dict(dispatch.send_batch([int(pk) for pk in ids]))
+@shared_task(bind=True, ignore_result=True, acks_late=True, max_retries=5)
+def send_reminder_batch(self, ids: list[int]):
+    try:
+        return dict(dispatch.send_batch([int(pk) for pk in ids]))
+    except (OperationalError, InterfaceError) as exc:
+        # The claim itself met a dropped database connection (send_batch rides out one
+        # on a single row): try the batch again in a moment instead of leaving its rows
+        # to the re-enqueue delay. Safe: every row is claimed before it is sent.
+        connection.close()
+        raise self.retry(exc=exc, countdown=2) from exc
 
 
 @shared_task(ignore_result=True)

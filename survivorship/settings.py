@@ -274,7 +274,9 @@ EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
-EMAIL_TIMEOUT = 20
+# Seconds to wait for the mail server's answer. An answer later than this, after the
+# message went out, makes the reminder "uncertain" (never resent automatically).
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20, minimum=1)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL") or "Survivorship <no-reply@localhost>"
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Without an outgoing mail server the console/file backend writes patients' names,
@@ -326,6 +328,8 @@ SMS_HTTP_URL = env_str("SMS_HTTP_URL")
 SMS_HTTP_USER = env_str("SMS_HTTP_USER")
 SMS_HTTP_TOKEN = env_str("SMS_HTTP_TOKEN")
 SMS_FROM = env_str("SMS_FROM") or "Survivorship"
+# Seconds to wait for the SMS provider's answer (as EMAIL_TIMEOUT: later is "uncertain").
+SMS_HTTP_TIMEOUT = env_int("SMS_HTTP_TIMEOUT", 10, minimum=1)
 if SMS_BACKEND == "http" and not SMS_HTTP_URL:
     raise ConfigError("SMS_HTTP_URL must be set when SMS_BACKEND=http.")
 

@@ -17,19 +17,21 @@ automatically; both are listed for a person (report_stuck).
 from __future__ import annotations
 
 import logging
+import time
 from collections import Counter
 from dataclasses import replace
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q
+from django.db.models.sql import UpdateQuery
 from django.urls import reverse
 from django.utils import timezone
 
 from followup.delivery import channel_health, messages
 from followup.delivery.channels import PORTAL_ONLY, channel_for, unreachable_reason
-from followup.delivery.outbox import enqueue, nurse_alert
+from followup.delivery.outbox import broker_lost_queue, enqueue, nurse_alert
 from followup.delivery.transports import (
     PermanentError,
     TransientError,
@@ -65,38 +67,111 @@ def release_expired_claims(*, now: datetime | None = None) -> int:
     )
 
 
-def due_ids(*, now: datetime | None = None, limit: int = 5000) -> list[int]:
+def due_ids(
+    *, now: datetime | None = None, limit: int = 5000, queue_lost: bool = False
+) -> list[int]:
+    """Due rows not waiting in the queue: never queued, queued too long ago, or all of
+    them when the broker lost its queue (``queue_lost``)."""
     now = now or timezone.now()
-    requeue_before = now - settings.REMINDER_REQUEUE_AFTER
-    return list(
-        Reminder.objects.due(now)
-        .filter(Q(queued_at__isnull=True) | Q(queued_at__lt=requeue_before))
-        .order_by("send_at", "pk")
-        .values_list("pk", flat=True)[:limit]
-    )
+    due = Reminder.objects.due(now)
+    if not queue_lost:
+        requeue_before = now - settings.REMINDER_REQUEUE_AFTER
+        due = due.filter(Q(queued_at__isnull=True) | Q(queued_at__lt=requeue_before))
+    return list(due.order_by("send_at", "pk").values_list("pk", flat=True)[:limit])
 
 
 def dispatch_due(*, now: datetime | None = None) -> int:
-    """Enqueue due rows not already waiting in the queue (or waiting suspiciously long)."""
+    """Enqueue due rows not already waiting in the queue (or waiting suspiciously long).
+
+    A broker that restarted without persistence lost every queued batch: then every due
+    row is enqueued again on this very run, instead of after REMINDER_REQUEUE_AFTER. An
+    early re-enqueue is always safe, because sending claims each row.
+    """
     now = now or timezone.now()
     release_expired_claims(now=now)
-    ids = due_ids(now=now)
+    lost = broker_lost_queue()
+    if lost:
+        logger.warning("the broker lost its queue (restarted or flushed): re-enqueueing")
+    ids = due_ids(now=now, queue_lost=lost)
     if ids:
         Reminder.objects.filter(pk__in=ids).update(queued_at=now)
         enqueue(ids)
     return len(ids)
 
 
+def claim_batch(ids: list[int], *, now: datetime) -> list[int]:
+    """pending → claimed for every due row of ``ids`` in one statement; the ids claimed.
+
+    On PostgreSQL, one UPDATE over a ``FOR UPDATE SKIP LOCKED`` sub-select: a row another
+    worker is claiming at this instant is skipped, not waited for, and rows it already
+    claimed no longer match ``status = 'pending'``. ``claimed_at`` (= ``now``) is this
+    batch's claim token.
+    """
+    ids = sorted({int(pk) for pk in ids})
+    if not ids:
+        return []
+    if connection.vendor != "postgresql":
+        claimable = Reminder.objects.filter(
+            pk__in=ids, status=ReminderStatus.PENDING, send_at__lte=now
+        )
+        mine = list(claimable.values_list("pk", flat=True))
+        Reminder.objects.filter(pk__in=mine, status=ReminderStatus.PENDING).update(
+            status=ReminderStatus.CLAIMED, claimed_at=now, attempts=F("attempts") + 1
+        )
+        return list(
+            Reminder.objects.filter(
+                pk__in=mine, status=ReminderStatus.CLAIMED, claimed_at=now
+            ).values_list("pk", flat=True)
+        )
+    table = connection.ops.quote_name(Reminder._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET status = %s, claimed_at = %s, attempts = attempts + 1 "  # noqa: S608 - the model's own table name
+            f"WHERE id IN (SELECT id FROM {table} WHERE id = ANY(%s) AND status = %s "
+            "AND send_at <= %s FOR UPDATE SKIP LOCKED) RETURNING id",
+            [ReminderStatus.CLAIMED, now, ids, ReminderStatus.PENDING, now],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
 def send_batch(ids: list[int], *, now: datetime | None = None) -> Counter:
+    """Claim the batch in one statement, then hand each claimed row over in turn.
+
+    One SMTP connection serves the whole batch. A database error on one row (a dropped
+    connection) does not strand the rest: the connection is reopened and the batch goes
+    on; the row it happened to is "claimed" (released after the lease) or "sending"
+    (listed for a person), never sent twice.
+    """
+    now = now or timezone.now()
     results: Counter = Counter()
     transports = Transports()
     health = ChannelOutcomes()
+    claimed = claim_batch(ids, now=now)
+    if len(claimed) < len(set(ids)):
+        results["not-claimed"] += len(set(ids)) - len(claimed)
+    rows = (
+        Reminder.objects.select_related(
+            "patient__reminder_preference", "visit", "checkin", "recipient_user"
+        )
+        .filter(pk__in=claimed)
+        .order_by("send_at", "pk")
+    )
     try:
-        for pk in ids:
-            results[send_one(pk, transports, now=now, health=health)] += 1
+        for reminder in list(rows):
+            try:
+                results[_send_claimed(reminder, transports, now=now, health=health)] += 1
+            except (OperationalError, InterfaceError) as exc:
+                # The database went away mid-row: this row stays claimed or sending (its
+                # fate is decided by the lease or a person); the batch goes on.
+                logger.warning("reminder %s: database error %s", reminder.pk, type(exc).__name__)
+                connection.close()
+                results["db-error"] += 1
     finally:
         transports.close()
-        health.record()
+        try:
+            health.record()
+        except (OperationalError, InterfaceError):
+            connection.close()
     return results
 
 
@@ -127,22 +202,50 @@ def _claim(pk: int, now: datetime) -> bool:
     )
 
 
+def _reconnecting(write, attempts: int = 3):
+    """Run one idempotent write, reopening the database connection if it dropped.
+
+    A dropped connection (a database restart, pg_terminate_backend, a network blip) in
+    the instant between the provider's answer and the write that records it would
+    otherwise leave a delivered row "sending" for a person to settle.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            return write()
+        except (OperationalError, InterfaceError):
+            if attempt == attempts or connection.in_atomic_block:
+                raise
+            logger.warning("database connection lost; reconnecting (%d)", attempt)
+            connection.close()
+            time.sleep(0.2 * attempt)
+    return None
+
+
 def _hand_over(reminder: Reminder) -> bool:
-    """claimed → sending, committed before the provider is called; False if released."""
+    """claimed → sending, committed before the provider is called; False if released.
+
+    Idempotent for its claimant, so it can be retried after a dropped connection: a row
+    "sending" with this batch's claim token was moved there by this very call (nobody
+    else holds the token), and nothing has been handed to the provider yet.
+    """
     return bool(
-        Reminder.objects.filter(
-            pk=reminder.pk, status=ReminderStatus.CLAIMED, claimed_at=reminder.claimed_at
-        ).update(status=ReminderStatus.SENDING)
+        _reconnecting(
+            lambda: _claimant(reminder).update(status=ReminderStatus.SENDING),
+        )
+    )
+
+
+def _claimant(reminder: Reminder):
+    # Only the claimant (same claim token) moves a row out of "claimed" or "sending".
+    return Reminder.objects.filter(
+        pk=reminder.pk,
+        status__in=[ReminderStatus.CLAIMED, ReminderStatus.SENDING],
+        claimed_at=reminder.claimed_at,
     )
 
 
 def _finish(reminder: Reminder, **fields) -> None:
-    # Only the claimant (same claim token) moves a row out of "claimed" or "sending".
-    Reminder.objects.filter(
-        pk=reminder.pk,
-        status__in=[ReminderStatus.CLAIMED, ReminderStatus.SENDING],
-        claimed_at=reminder.claimed_at,
-    ).update(**fields)
+    _claimant(reminder).update(**fields)
 
 
 def _skip(reminder: Reminder, reason: str) -> str:
@@ -214,12 +317,17 @@ def send_one(
     health: ChannelOutcomes | None = None,
 ) -> str:
     now = now or timezone.now()
-    health = health or ChannelOutcomes()
     if not _claim(pk, now):
         return "not-claimed"
-    reminder = Reminder.objects.select_related("patient", "visit", "checkin", "recipient_user").get(
-        pk=pk
-    )
+    reminder = Reminder.objects.select_related(
+        "patient__reminder_preference", "visit", "checkin", "recipient_user"
+    ).get(pk=pk)
+    return _send_claimed(reminder, transports, now=now, health=health or ChannelOutcomes())
+
+
+def _send_claimed(
+    reminder: Reminder, transports: Transports, *, now: datetime, health: ChannelOutcomes
+) -> str:
     refusal = _why_not(reminder, now)
     if refusal is not None:
         status, reason = refusal
@@ -313,18 +421,49 @@ def send_one(
 
 
 def _conclude(reminder: Reminder, attempt: dict, **fields) -> None:
-    """Record the attempt and the row's new state in one transaction (one commit).
+    """Record the attempt and the row's new state in one statement (one round trip).
 
-    On PostgreSQL this commit does not wait for the disk: if the database server itself
-    crashed in that instant, the row would be left "sending" (its claim was committed
-    durably) and reported as stuck, never sent again. That trade buys throughput.
+    On PostgreSQL: ``WITH moved AS (UPDATE ... RETURNING id) INSERT INTO deliveryattempt
+    SELECT ... FROM moved``, sent with ``SET LOCAL synchronous_commit TO OFF`` in the same
+    query string (one implicit transaction): the commit does not wait for the disk. If
+    the database server itself crashed in that instant, the row would be left "sending"
+    (the hand-over was committed durably) and listed for a person, never sent again.
+    Only the claimant (same claim token) moves the row, and only then is the attempt
+    recorded.
     """
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        DeliveryAttempt.objects.create(reminder=reminder, **attempt)
-        _finish(reminder, **fields)
+    _reconnecting(lambda: _record(reminder, attempt, fields))
+
+
+def _record(reminder: Reminder, attempt: dict, fields: dict) -> None:
+    # Safe to repeat: once the row has moved, the UPDATE matches nothing and no second
+    # attempt is recorded.
+    if connection.vendor != "postgresql":
+        with transaction.atomic():
+            if _claimant(reminder).update(**fields):
+                DeliveryAttempt.objects.create(reminder=reminder, **attempt)
+        return
+    update = _claimant(reminder).query.chain(UpdateQuery)
+    update.add_update_values(fields)
+    update_sql, update_params = update.get_compiler(connection.alias).as_sql()
+    values = {
+        "attempted_at": timezone.now(),
+        "succeeded": attempt["succeeded"],
+        "provider_message_id": attempt.get("provider_message_id", "")[:200],
+        "error": attempt.get("error", "")[:500],
+        "permanent": attempt.get("permanent", False),
+    }
+    attempts = connection.ops.quote_name(DeliveryAttempt._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(name) for name in values)
+    placeholders = ", ".join(["%s"] * len(values))
+    # Every name and the UPDATE come from Django's own compiler; values are parameters.
+    sql = (
+        "SET LOCAL synchronous_commit TO OFF; "  # noqa: S608
+        f"WITH moved AS ({update_sql} RETURNING id) "
+        f"INSERT INTO {attempts} (reminder_id, {columns}) "
+        f"SELECT id, {placeholders} FROM moved"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*update_params, *values.values()])
 
 
 def report_stuck(*, now: datetime | None = None) -> int:
@@ -332,13 +471,17 @@ def report_stuck(*, now: datetime | None = None) -> int:
 
     "sending" rows older than REMINDER_STUCK_AFTER (a worker died while handing one
     over) and "uncertain" rows (sent, no answer came back).
-    """
 
+    Only patients' messages count: they are the ones listed on the page. A staff alert
+    in doubt (this very report, through a relay that answers too late) is not reported
+    again, or a slow relay would breed one report from the last every few minutes.
+    """
     now = now or timezone.now()
     stuck = Reminder.objects.filter(
         Q(status=ReminderStatus.SENDING, claimed_at__lt=now - settings.REMINDER_STUCK_AFTER)
         | Q(status=ReminderStatus.UNCERTAIN),
         stuck_reported_at__isnull=True,
+        patient__isnull=False,
     )
     ids = list(stuck.values_list("pk", flat=True))
     if not ids:

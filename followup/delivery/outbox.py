@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 
+import redis
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -41,6 +42,30 @@ def enqueue(ids: list[int]) -> int:
         send_reminder_batch.delay(ids[start : start + size])
         batches += 1
     return batches
+
+
+# A key kept in the broker beside the queued batches: when it is gone, so are they.
+BROKER_MARK = "survivorship:outbox:broker-mark"
+
+
+def broker_lost_queue() -> bool:
+    """Whether the broker forgot its queue since the last dispatch run.
+
+    Redis restarted without persistence (or was flushed) loses every queued batch, and
+    the rows they carried would wait REMINDER_REQUEUE_AFTER. The mark is set when
+    missing: if it was missing, the queue went with it (or this is the first run ever;
+    re-enqueueing then costs a few duplicate messages that find their rows claimed).
+    False for other brokers, and when Redis does not answer (enqueueing fails then too).
+    """
+    url = celery_app.conf.broker_url or ""
+    if not url.startswith(("redis://", "rediss://")):
+        return False
+    try:
+        client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+        return bool(client.set(BROKER_MARK, timezone.now().isoformat(), nx=True))
+    except redis.RedisError as exc:
+        logger.warning("broker did not answer (%s)", type(exc).__name__)
+        return False
 
 
 def enqueue_soon(ids: list[int]) -> None:

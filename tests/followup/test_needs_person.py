@@ -133,6 +133,18 @@ def test_the_stuck_email_links_to_the_page_with_a_count_and_no_names(db, nurse, 
     assert "Pat0" not in alert.context["text"] and "Pat0" not in alert.context["subject"]
 
 
+def test_a_stuck_report_in_doubt_itself_does_not_breed_another(db, nurse, administrator):
+    """Through a relay that answers too late, the report to administrators is uncertain
+    too: it is not what the page lists, and reporting it would repeat every few minutes."""
+    make_uncertain(due_reminders(nurse, 1))
+    assert dispatch.report_stuck() == 1
+    alert = Reminder.objects.get(kind="nurse_alert", recipient_user=administrator)
+    Reminder.objects.filter(pk=alert.pk).update(status=ReminderStatus.UNCERTAIN)
+    later = timezone.now() + timedelta(minutes=5)
+    assert dispatch.report_stuck(now=later) == 0
+    assert Reminder.objects.filter(kind="nurse_alert", recipient_user=administrator).count() == 1
+
+
 @pytest.mark.parametrize("count", [2, 8])
 def test_it_lists_in_a_constant_number_of_queries(
     client, db, nurse, count, django_assert_num_queries

@@ -140,11 +140,12 @@ def test_it_never_sends_twice_when_the_worker_is_killed_mid_batch(
 ):
     """SIGKILL in the middle of a batch: exactly once for every reminder but one.
 
-    Each row is claimed (pending → sending) just before its message goes out. The worker
-    is killed while the SMTP server is taking a message: that row's fate is unknown to
-    the app, so it stays "sending" and is reported to an administrator, never resent
-    (at-most-once for the in-flight row). Every other row either went out before the
-    kill or was still pending and goes out after it (exactly once for the rest).
+    A batch's rows are claimed together (pending → claimed); each is marked "sending" just
+    before its message goes out. The worker is killed while the SMTP server is taking a
+    message: that row's fate is unknown to the app, so it stays "sending" and is reported
+    to an administrator, never resent (at-most-once for the in-flight row). Every other
+    row either went out before the kill or was claimed or pending and goes out after it
+    (exactly once for the rest).
     """
     settings.REMINDER_BATCH_SIZE = 10
     celery_app.control.purge()
@@ -166,10 +167,19 @@ def test_it_never_sends_twice_when_the_worker_is_killed_mid_batch(
         )
         assert len(in_doubt) == 1  # one pool process, one message in flight
 
+        # The killed batch's other rows were claimed with it, nothing handed over yet:
+        # the first beat run after the claim lease releases them and hands them out again
+        # with the batches still waiting in the queue.
+        assert Reminder.objects.filter(pk__in=ids, status=ReminderStatus.CLAIMED).exists()
         start_worker(processes, tmp_path, "second", env)
-        dispatch.dispatch_due()  # the next beat run hands the pending rows out again
+        dispatch.dispatch_due(now=timezone.now() + settings.REMINDER_CLAIM_LEASE)
         wait_for(
-            lambda: not Reminder.objects.filter(pk__in=ids, status="pending").exists(), timeout=60
+            lambda: (
+                not Reminder.objects.filter(
+                    pk__in=ids, status__in=[ReminderStatus.PENDING, ReminderStatus.CLAIMED]
+                ).exists()
+            ),
+            timeout=60,
         )
         sent = Reminder.objects.filter(pk__in=ids, status=ReminderStatus.SENT)
         wait_for(lambda: sink.count() >= sent.count(), timeout=20)

@@ -68,9 +68,9 @@ class HttpSmsTransport:
     went out with no answer (a read timeout, a reset connection) is uncertain.
     """
 
-    def __init__(self, url: str | None = None, timeout: float = 10):
+    def __init__(self, url: str | None = None, timeout: float | None = None):
         self.url = url or settings.SMS_HTTP_URL
-        self.timeout = timeout
+        self.timeout = timeout or settings.SMS_HTTP_TIMEOUT
 
     def send(self, message: Message) -> str:
         if not E164.match(message.to or ""):
