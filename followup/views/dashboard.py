@@ -86,6 +86,7 @@ def overdue_list(request):
     if page.reset:
         messages.info(request, "That page link had expired, so here is the first page.")
     query = filters.as_query()
+    audit.record_shown(object_type="overdue list", patient_ids=[v.patient_id for v in page.rows])
     return render(
         request,
         "followup/dashboard/overdue_list.html",
@@ -139,7 +140,10 @@ def overdue_export(request):
         "patient__primary_nurse__username", "last_reminder_status", "last_reminder_at",
         "contacted_at", "contact_note",
     )  # fmt: skip
+    # The export itself (even an empty one), then one entry per patient exported, in one
+    # INSERT ... SELECT, so each patient's "who has seen my record" shows it (issue 14, 6).
     audit.record(action="export", object_type="overdue list", object_id=filters.sort)
+    audit.record_rows(action="export", object_type="overdue list", queryset=visits)
 
     def generate():
         for (mrn, given, family, label, kind, cancer, due, start, end, first, last, username,

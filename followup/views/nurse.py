@@ -27,6 +27,7 @@ from followup.services import letters, reminders
 from followup.services import plans as services
 from followup.services import reports as reporting
 from patients import selectors as patient_selectors
+from survivorship import audit
 from survivorship.roles import Role
 from survivorship.web.access import role_required
 
@@ -357,12 +358,18 @@ def reports_queue(request):
     page = Paginator(selectors.triage_queue(user=request.user), 25).get_page(
         request.GET.get("page")
     )
+    page.object_list = list(page.object_list)
+    missed = selectors.missed_checkins(user=request.user)
+    audit.record_shown(
+        object_type="report queue",
+        patient_ids=[*(r.patient_id for r in page.object_list), *(p.pk for p in missed)],
+    )
     return render(
         request,
         "followup/nurse/reports_queue.html",
         {
             "page": page,
-            "missed": selectors.missed_checkins(user=request.user),
+            "missed": missed,
             "query": "",
             "now": timezone.now(),
         },

@@ -11,6 +11,7 @@ from followup.selectors import caseload as caseload_selectors
 from followup.selectors import nurse as followup_selectors
 from followup.services import reports as reporting
 from patients import selectors
+from survivorship import audit
 from survivorship.roles import Role
 from survivorship.web.access import role_required
 
@@ -61,8 +62,21 @@ def nurse_home(request):
         sort=filters["sort"],
     )
     page = Paginator(patients, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
+    panel = followup_selectors.due_and_overdue(user=request.user)
+    queue = list(followup_selectors.triage_queue(user=request.user)[:QUEUE_PREVIEW])
+    # Every patient named on the page, one entry each in one insert (issue 14, finding 6).
+    audit.record_shown(
+        object_type="caseload",
+        patient_ids=[
+            *(p.pk for p in page.object_list),
+            *(v.patient_id for v in panel["overdue"]),
+            *(v.patient_id for v in panel["due_soon"]),
+            *(r.patient_id for r in queue),
+        ],
+    )
     return render(
         request,
         "followup/nurse/caseload.html",
@@ -73,8 +87,8 @@ def nurse_home(request):
             "query": query.urlencode(),
             "scopes": caseload_selectors.SCOPES,
             "today": timezone.localdate(),
-            "panel": followup_selectors.due_and_overdue(user=request.user),
-            "queue": list(followup_selectors.triage_queue(user=request.user)[:QUEUE_PREVIEW]),
+            "panel": panel,
+            "queue": queue,
         },
     )
 

@@ -12,6 +12,8 @@ import contextvars
 import logging
 
 from django.core.exceptions import ObjectDoesNotExist
+from django.db import connection
+from django.db.models import F
 from django.http import Http404
 
 from survivorship.client_ip import client_ip
@@ -61,6 +63,62 @@ def record_many(*, action: str, object_type: str, rows) -> None:
         return
     try:
         AccessLog.objects.bulk_create(entries)
+    except Exception:  # never let the log take a page down; say so in the app log
+        logger.exception("could not write access log entries")
+
+
+def record_shown(*, object_type: str, patient_ids, action: str = "list") -> None:
+    """One entry per distinct patient shown on a list page, in one bulk insert."""
+    distinct = sorted({pid for pid in patient_ids if pid is not None})
+    record_many(action=action, object_type=object_type, rows=[(pid, "") for pid in distinct])
+
+
+def record_rows(*, action: str, object_type: str, queryset, patient_field: str = "patient_id"):
+    """One entry per distinct patient of ``queryset``, written by a single INSERT ... SELECT.
+
+    For reads that touch many patients at once (CSV exports, list pages; issue 14,
+    finding 6): the rows never come to Python, so an export of 100,000 rows logs its
+    patients in one statement, and the patient's "who has seen my record" shows it.
+    """
+    request = _request.get()
+    stamp = AccessLog(action=action, object_type=object_type)
+    user = getattr(request, "user", None) if request is not None else None
+    if user is not None and user.is_authenticated:
+        stamp.user, stamp.username, stamp.role = user, user.get_username(), _role_label(user)
+    else:
+        stamp.role = "anonymous" if request is not None else "system"
+    if request is not None:
+        stamp.ip = client_ip(request)
+        stamp.path = redact_path(request.path)[:300]
+    patients = (
+        queryset.filter(**{f"{patient_field}__isnull": False})
+        .order_by()
+        .annotate(audit_patient_id=F(patient_field))
+        .values_list("audit_patient_id")
+        .distinct()
+    )
+    select_sql, select_params = patients.query.sql_with_params()
+    constant = {
+        "at": stamp.at,
+        "user_id": stamp.user_id,
+        "username": stamp.username,
+        "role": stamp.role,
+        "action": stamp.action,
+        "object_type": stamp.object_type,
+        "object_id": "",
+        "outcome": stamp.outcome,
+        "ip": stamp.ip,
+        "path": stamp.path,
+    }
+    quote = connection.ops.quote_name
+    columns = [*constant, "patient_id"]
+    # Only quoted names and Django's own compiled SQL are interpolated; values are params.
+    table, names = quote(AccessLog._meta.db_table), ", ".join(map(quote, columns))
+    values = ", ".join(["%s"] * len(constant))
+    sql = f"INSERT INTO {table} ({names}) SELECT {values}, shown.audit_patient_id FROM ({select_sql}) shown"  # noqa: E501, S608
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*constant.values(), *select_params])
     except Exception:  # never let the log take a page down; say so in the app log
         logger.exception("could not write access log entries")
 

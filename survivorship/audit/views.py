@@ -16,7 +16,7 @@ from survivorship.web.access import role_required
 from survivorship.web.csv import csv_response, safe_cell
 
 AUDIT_ACTIONS = (
-    "view", "create", "update", "delete", "export", "open page", "admin create",
+    "view", "list", "create", "update", "delete", "export", "open page", "admin create",
     "admin update", "admin delete", "two_factor_reset",
 )  # fmt: skip
 
@@ -83,6 +83,7 @@ def audit_log(request):
             "records": names,
             "actions": [
                 "view",
+                "list",
                 "create",
                 "update",
                 "delete",
