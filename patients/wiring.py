@@ -1,5 +1,7 @@
 """What the patients app tells the bottom layer: who is a patient, and what to audit."""
 
+from django.db.models import OuterRef, Subquery
+
 from patients.models import (
     CancerDiagnosis,
     CaregiverGrant,
@@ -14,6 +16,10 @@ def _patient_id_of(user) -> int | None:
     if user is None or not getattr(user, "pk", None):
         return None
     return Patient.objects.filter(user=user).values_list("pk", flat=True).first()
+
+
+def _patient_id_expression():
+    return Subquery(Patient.objects.filter(user=OuterRef("pk")).values("pk")[:1])
 
 
 def _record_numbers(ids) -> dict[int, str]:
@@ -38,6 +44,7 @@ def connect() -> None:
             patient_id_of=_patient_id_of,
             record_numbers=_record_numbers,
             patient_id_by_record_number=_patient_id_by_record_number,
+            patient_id_expression=_patient_id_expression,
         )
     )
     audit.register(Patient, patient_of=lambda patient: patient.pk)

@@ -10,4 +10,5 @@ class SurvivorshipConfig(AppConfig):
         # app registry is loaded, which module scope of apps.py does not wait for.
         from survivorship import checks  # noqa: F401, PLC0415  (registers deploy checks)
         from survivorship.audit import signals  # noqa: F401, PLC0415  (admin change log)
+        from survivorship.web import auth  # noqa: F401, PLC0415  (forgets cached permissions)
         from survivorship.web import signals as web_signals  # noqa: F401, PLC0415

@@ -19,6 +19,9 @@ class PatientDirectory:
     record_numbers: Callable[[Iterable[int]], dict[int, str]]
     # The patient id of a record number (None when there is no such record).
     patient_id_by_record_number: Callable[[str], int | None]
+    # A subquery giving the patient record id of the user row it is annotated on
+    # (``OuterRef("pk")``), so that the user and their roles load in one query.
+    patient_id_expression: Callable[[], object] | None = None
 
 
 _NOBODY = PatientDirectory(

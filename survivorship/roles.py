@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 
 from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef
 
 from survivorship import directory
 
@@ -50,6 +51,39 @@ def roles_of(user) -> frozenset[Role]:
         roles.add(Role.PATIENT)
     user._survivorship_roles = frozenset(roles)
     return user._survivorship_roles
+
+
+# Annotations of a user row that say its roles (see annotate_roles).
+_GROUP_FLAG = "_survivorship_in_{}"
+_PATIENT_ID = "_survivorship_patient_id"
+
+
+def annotate_roles(users):
+    """``users`` (a User queryset) with what roles_of needs, so that no further query is
+    made: one EXISTS per role group and the patient record's id, in the same SELECT."""
+    memberships = get_user_model().groups.through.objects
+    flags = {
+        _GROUP_FLAG.format(role): Exists(
+            memberships.filter(user_id=OuterRef("pk"), group__name=group)
+        )
+        for role, group in GROUP_NAMES.items()
+    }
+    expression = directory.patients().patient_id_expression
+    if expression is not None:
+        flags[_PATIENT_ID] = expression()
+    return users.annotate(**flags)
+
+
+def prime_roles(user) -> None:
+    """Cache the roles of a user loaded through annotate_roles (roles_of then asks nothing)."""
+    if not all(hasattr(user, _GROUP_FLAG.format(role)) for role in GROUP_NAMES):
+        return
+    if directory.patients().patient_id_expression is not None and not hasattr(user, _PATIENT_ID):
+        return
+    roles = {role for role in GROUP_NAMES if getattr(user, _GROUP_FLAG.format(role))}
+    if getattr(user, _PATIENT_ID, None) is not None:
+        roles.add(Role.PATIENT)
+    user._survivorship_roles = frozenset(roles)
 
 
 def _has_patient_record(user) -> bool:

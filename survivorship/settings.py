@@ -139,6 +139,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: broker and cache -----------------------------------------------------------
 REDIS_URL = redis_url("REDIS_URL", env_str("REDIS_URL")) if env_str("REDIS_URL") else ""
+# Two deployments sharing one Redis must never read each other's cached figures: every
+# key carries the deployment's prefix (by default its database's name) and a version,
+# bumped (CACHE_VERSION) when the shape of what is cached changes, so that old entries
+# are simply never read again.
+CACHE_KEY_PREFIX = env_str("CACHE_KEY_PREFIX") or "survivorship-" + Path(
+    str(DATABASES["default"]["NAME"])
+).name.removesuffix(".sqlite3")
+CACHE_VERSION = env_int("CACHE_VERSION", 1, minimum=1)
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -148,6 +156,7 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES["default"].update(KEY_PREFIX=CACHE_KEY_PREFIX, VERSION=CACHE_VERSION)
 
 # --- Celery (read by survivorship/celery.py with the CELERY_ namespace) ---------------
 CELERY_BROKER_DIR = VAR_DIR / "celery"
@@ -236,7 +245,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend, loading the user with their roles in one query (survivorship/web/auth.py).
+    "survivorship.web.auth.UserWithRolesBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

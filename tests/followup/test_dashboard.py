@@ -159,9 +159,9 @@ def test_it_lists_a_page_in_a_constant_number_of_queries(
 ):
     add_overdue(clinic["ann_plan"], 20, n=extra)
     client.force_login(administrator)
-    # session, user, groups, two-factor device check (2), patient check, nurses for the
-    # filter, permissions (2), page
-    with django_assert_num_queries(10):
+    # session, the user with their roles, two-factor device check (2: not verified),
+    # nurses for the filter, permissions (1, first read), page
+    with django_assert_num_queries(7):
         assert client.get("/dashboard/overdue/").status_code == 200
 
 

@@ -5,6 +5,7 @@ import subprocess
 
 import pytest
 from django.conf import settings
+from django.core.cache.backends.redis import RedisCache
 
 from tests.support.manage import REAL_SECRET, run_manage
 
@@ -166,3 +167,30 @@ def test_make_run_passes_a_site_url_that_follows_port():
         },
     )
     assert result.stdout.strip() == "http://127.0.0.1:8810", result.stderr
+
+
+def test_cache_keys_carry_the_deployments_prefix_and_version():
+    code = (
+        "from django.core.cache import cache; from django.conf import settings as s; "
+        "print(s.CACHE_KEY_PREFIX, s.CACHE_VERSION, cache.make_key('summary'))"
+    )
+    default = run_manage(
+        "shell", "-c", code, DATABASE_URL="postgresql://u:p@db.example:5432/clinic"
+    )
+    assert default.stdout.split() == ["survivorship-clinic", "1", "survivorship-clinic:1:summary"]
+    chosen = run_manage("shell", "-c", code, CACHE_KEY_PREFIX="north-site", CACHE_VERSION="7")
+    assert chosen.stdout.split() == ["north-site", "7", "north-site:7:summary"]
+
+
+@pytest.mark.redis
+def test_two_deployments_sharing_one_redis_do_not_read_each_others_entries():
+    north = RedisCache(settings.REDIS_URL, {"KEY_PREFIX": "north"})
+    south = RedisCache(settings.REDIS_URL, {"KEY_PREFIX": "south"})
+    newer = RedisCache(settings.REDIS_URL, {"KEY_PREFIX": "north", "VERSION": 2})
+    try:
+        north.set("dashboard:summary:all", {"total": 7})
+        assert south.get("dashboard:summary:all") is None
+        assert newer.get("dashboard:summary:all") is None
+        assert north.get("dashboard:summary:all") == {"total": 7}
+    finally:
+        north.delete("dashboard:summary:all")
