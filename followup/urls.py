@@ -72,6 +72,7 @@ portal_patterns = [
     path("preferences/", portal.preferences, name="preferences"),
     path("report/", portal.report_new, name="report"),
     path("checkin/<int:pk>/", portal.checkin_answer, name="checkin"),
+    path("checkin/<int:pk>/nothing-new/", portal.checkin_nothing_new, name="checkin_nothing_new"),
     path("reports/<int:pk>/", portal.report_done, name="report_done"),
     path("access/", audit_views.my_record_access, name="access"),
     path("caregivers/", records.portal_caregivers, name="caregivers"),

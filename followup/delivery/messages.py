@@ -15,6 +15,7 @@ from django.utils import formats, timezone, translation
 
 from followup.delivery.transports import Message
 from followup.models import ItemKind, Reminder, ReminderKind, SharedCareLetter
+from followup.rules import prompts
 from followup.rules.content import SCAN_WORRY_NOTE
 from followup.selectors.preferences import zone_of
 
@@ -62,6 +63,14 @@ def _context(reminder: Reminder) -> dict:
         )
     if reminder.kind == ReminderKind.SCAN:
         context["scan_note"] = SCAN_WORRY_NOTE
+    checkin = reminder.checkin
+    if reminder.kind == ReminderKind.CHECKIN and checkin is not None:
+        # Links name only the check-in's number; the pages behind them need sign-in.
+        context["checkin_url"] = f"{settings.SITE_URL}/portal/checkin/{checkin.pk}/"
+        context["nothing_new_url"] = f"{settings.SITE_URL}/portal/checkin/{checkin.pk}/nothing-new/"
+        context["watch"] = [
+            words for words in map(prompts.phrase, checkin.watch_signs or []) if words
+        ]
     if reminder.recipient_user is not None:
         user = reminder.recipient_user
         context["given_name"] = user.first_name or user.get_username()
@@ -92,6 +101,10 @@ def render(reminder: Reminder, channel: str) -> Message:
         context = _context(reminder)
         if channel == "sms":
             text, _ = _render("sms", name, ".txt", language, context)
+            # One text message: name fewer signs (or none) rather than split it.
+            while context.get("watch") and not prompts.fits_one_sms(text):
+                context["watch"] = context["watch"][:-1]
+                text, _ = _render("sms", name, ".txt", language, context)
             return Message(to=to, subject="", text=text)
         subject, _ = _render("emails", name, "-subject.txt", language, context)
         text, used = _render("emails", name, "-body.txt", language, context)

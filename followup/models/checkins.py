@@ -20,6 +20,9 @@ class CheckIn(models.Model):
     status = models.CharField(max_length=10, choices=CheckInStatus.choices, default="open")
     answered_at = models.DateTimeField(null=True, blank=True)
     reminded_at = models.DateTimeField(null=True, blank=True)
+    # The warning-sign codes this check-in's prompt asks the patient to watch
+    # (followup.rules.prompts), listed first on the form its link opens.
+    watch_signs = models.JSONField(default=list, blank=True, db_default=[])
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

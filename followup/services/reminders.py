@@ -31,6 +31,7 @@ from followup.models import (
     ReminderPreference,
     ReminderStatus,
 )
+from followup.rules import prompts
 from followup.rules.local_time import (
     DEFAULT_QUIET_END,
     DEFAULT_QUIET_START,
@@ -259,8 +260,12 @@ def latest_checkin_date(plan: CarePlan, today: date) -> date | None:
 def open_checkin(plan: CarePlan, due_on: date, *, now: datetime | None = None) -> CheckIn | None:
     """Open the check-in of ``due_on`` with its prompt; idempotent."""
     now = now or timezone.now()
+    sequence = CheckIn.objects.filter(plan=plan, due_on__lt=due_on).count()
+    watch = prompts.signs_to_watch(
+        prompts.promptable(plan.template.code, plan.warning_signs_snapshot), sequence
+    )
     checkin, created = CheckIn.objects.get_or_create(
-        plan=plan, due_on=due_on, defaults={"patient_id": plan.patient_id}
+        plan=plan, due_on=due_on, defaults={"patient_id": plan.patient_id, "watch_signs": watch}
     )
     if not created:
         return None
@@ -293,7 +298,7 @@ def open_due_checkins(*, today: date | None = None) -> int:
     plans = CarePlan.objects.filter(status=PlanStatus.ACTIVE, start_date__lte=today).exclude(
         checkin_frequency=CheckInFrequency.NONE
     )
-    for plan in plans.select_related("patient").iterator():
+    for plan in plans.select_related("patient", "template").iterator():
         due_on = latest_checkin_date(plan, today)
         if due_on is not None and open_checkin(plan, due_on) is not None:
             opened += 1

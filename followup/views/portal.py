@@ -178,6 +178,11 @@ def report_form(request, patient, *, checkin=None, grant=None):
             return redirect("caregiver:report_done", pk=patient.pk, report_pk=report.pk)
 
     signs = reporting.sign_choices(patient)
+    # The signs this check-in's prompt named come first, as the message listed them.
+    watched = list(checkin.watch_signs or []) if checkin is not None else []
+    if watched:
+        rank = {code: index for index, code in enumerate(watched)}
+        signs = sorted(signs, key=lambda sign: rank.get(sign.code, len(rank)))
     initial = {"submission_key": secrets.token_hex(16)}
     form = SymptomReportForm(request.POST or None, signs=signs, initial=initial)
     if request.method == "POST":
@@ -226,6 +231,7 @@ def report_form(request, patient, *, checkin=None, grant=None):
             "form": form,
             "checkin": checkin,
             "open_checkin": open_checkin,
+            "watched": watched,
             **by_name,
         },
         status=400 if form.errors else 200,
@@ -250,6 +256,37 @@ def checkin_answer(request, pk):
         messages.info(request, "You already answered this check-in. Thank you.")
         return redirect("portal:report_done", pk=checkin.report.pk)
     return report_form(request, patient, checkin=checkin)
+
+
+@role_required(Role.PATIENT)
+@never_cache
+@require_http_methods(["GET", "POST"])
+def checkin_nothing_new(request, pk):
+    """The prompt's "nothing new" link: a GET only asks; the button (a POST) answers."""
+    patient = _own_patient(request)
+    checkin = selectors.checkin_get(patient=patient, pk=pk)
+    if checkin.status == CheckInStatus.ANSWERED:
+        messages.info(request, "You already answered this check-in. Thank you.")
+        if hasattr(checkin, "report"):
+            return redirect("portal:report_done", pk=checkin.report.pk)
+        return redirect("portal:home")
+    if request.method == "POST":
+        posted_key = request.POST.get("submission_key", "")
+        key = posted_key if KEY_PATTERN.fullmatch(posted_key) else secrets.token_hex(16)
+        submitted = reporting.report_submit(
+            patient=patient, submission_key=key, signs=[], nothing_new=True, checkin=checkin
+        )
+        return redirect("portal:report_done", pk=submitted.report.pk)
+    return render(
+        request,
+        "followup/portal/checkin_nothing_new.html",
+        {
+            "patient": patient,
+            "checkin": checkin,
+            "missed": checkin.status == CheckInStatus.MISSED,
+            "submission_key": secrets.token_hex(16),
+        },
+    )
 
 
 @role_required(Role.PATIENT)

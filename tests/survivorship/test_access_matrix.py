@@ -71,6 +71,7 @@ EXPECTED = {
     "portal:preferences": {PATIENT},
     "portal:report": {PATIENT},
     "portal:checkin": {PATIENT},
+    "portal:checkin_nothing_new": {PATIENT},
     "portal:report_done": {PATIENT},
     "calendar:feed": PUBLIC,
     "dashboard:home": {NURSE, ADMIN},

@@ -360,6 +360,7 @@ OBJECT_KWARGS = {
     "nurse:report_ack": lambda r: {"pk": r.report.pk},
     "nurse:report_resolve": lambda r: {"pk": r.report.pk},
     "portal:checkin": lambda r: {"pk": r.checkin.pk},
+    "portal:checkin_nothing_new": lambda r: {"pk": r.checkin.pk},
     "portal:plan_letter": lambda r: {"pk": r.plan.pk},
     "portal:report_done": lambda r: {"pk": r.report.pk},
     "calendar:feed": lambda r: {"token": r.feed.token},
