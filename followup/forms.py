@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 
 from followup.models import (
+    CallOutcome,
     CarePlanTemplate,
     CheckInFrequency,
     ItemKind,
@@ -443,3 +444,39 @@ class CaseloadFilterForm(forms.Form):
 
     def clean_q(self):
         return self.cleaned_data["q"].replace("\x00", "").strip()
+
+
+class CallLogForm(forms.Form):
+    """One call to a patient on the call list; a reached patient's report goes with it."""
+
+    outcome = forms.ChoiceField(
+        label="What happened", choices=CallOutcome.choices, widget=forms.RadioSelect
+    )
+    pause_until = DateField(
+        label="Pause check-ins until",
+        required=False,
+        widget=DateInput(),
+        help_text="Only if the patient asks to pause: no check-ins are sent before this day.",
+    )
+    note = forms.CharField(
+        label="Note",
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2, "maxlength": 500}),
+    )
+    nothing_new = forms.BooleanField(
+        label="Reached, and the patient has nothing new to report", required=False
+    )
+
+    def clean(self):
+        data = super().clean()
+        outcome = data.get("outcome")
+        pause = data.get("pause_until")
+        if outcome == CallOutcome.PAUSE:
+            if pause is None:
+                self.add_error("pause_until", "Say until which day to pause check-ins.")
+            elif pause <= timezone.localdate():
+                self.add_error("pause_until", "The pause must end on a day still to come.")
+        elif pause is not None:
+            self.add_error("pause_until", "A pause date goes with “pause check-ins” only.")
+        return data

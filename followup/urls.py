@@ -8,7 +8,7 @@ app; everything that joins the record to follow-up lives here.
 
 from django.urls import include, path, re_path
 
-from followup.views import caregiver, dashboard, nurse, portal
+from followup.views import calls, caregiver, dashboard, nurse, portal
 from followup.views import patients as caseload
 from patients import views as records
 from survivorship.audit import views as audit_views
@@ -52,6 +52,8 @@ nurse_patterns = [
     path("patients/<int:pk>/baselines/", nurse.baseline_set, name="baseline_set"),
     path("baselines/<int:pk>/end/", nurse.baseline_end, name="baseline_end"),
     path("reports/", nurse.reports_queue, name="reports"),
+    path("call-list/", calls.call_list, name="call_list"),
+    path("call-list/<int:pk>/", calls.call_log, name="call_log"),
     path("alerts/", nurse.alert_preferences, name="alert_preferences"),
     path("reports/<int:pk>/", nurse.report_detail, name="report"),
     path("reports/<int:pk>/acknowledge/", nurse.report_acknowledge, name="report_ack"),

@@ -33,6 +33,8 @@ from followup.models.reminders import (
 )
 from followup.models.reports import (
     TRIAGE_ORDER,
+    CallAttempt,
+    CallOutcome,
     KnownBaseline,
     ReportedSign,
     ReportStatus,
@@ -50,6 +52,8 @@ __all__ = [
     "PATIENT_KINDS",
     "TRIAGE_ORDER",
     "CalendarFeed",
+    "CallAttempt",
+    "CallOutcome",
     "CarePlan",
     "CarePlanTemplate",
     "ChannelHealth",

@@ -97,6 +97,8 @@ class SymptomReport(models.Model):
     )
     # The caregiver's name and relationship as the grant had them ("Sam Marsh, son").
     reported_by_name = models.CharField(max_length=220, blank=True)
+    # Taken by a nurse on the phone (the call list) and entered on the patient's behalf.
+    by_phone = models.BooleanField(default=False, db_default=False)
 
     objects = SymptomReportQuerySet.as_manager()
 
@@ -171,3 +173,44 @@ class KnownBaseline(models.Model):
 
     def __str__(self):
         return f"{self.label}: usually {self.severity}"
+
+
+class CallOutcome(models.TextChoices):
+    REACHED = "reached", "Reached: report taken by phone"
+    NO_ANSWER = "no_answer", "No answer"
+    LEFT_MESSAGE = "left_message", "Left a message"
+    WRONG_NUMBER = "wrong_number", "Wrong number"
+    PAUSE = "pause", "Patient asks to pause check-ins"
+
+
+class CallAttempt(models.Model):
+    """A nurse's call to a patient on the call list (missed check-ins, a bounced prompt).
+
+    A patient leaves the list when reached or paused; other outcomes keep them on it.
+    """
+
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.CASCADE, related_name="call_attempts"
+    )
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    outcome = models.CharField(max_length=16, choices=CallOutcome.choices)
+    note = models.CharField(max_length=500, blank=True)
+    # Check-ins are not opened until this day (outcome "pause").
+    pause_until = models.DateField(null=True, blank=True)
+    report = models.OneToOneField(
+        SymptomReport,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="call_attempt",
+    )
+
+    objects = PatientScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["patient", "-at"], name="callattempt_patient_idx")]
+
+    def __str__(self):
+        return f"{self.get_outcome_display()} at {self.at:%Y-%m-%d %H:%M}"

@@ -41,6 +41,7 @@ from followup.rules.local_time import (
 )
 from followup.rules.local_time import send_times as _send_times
 from followup.rules.scheduling import add_months
+from followup.selectors.calls import paused_patient_ids
 from followup.selectors.nurse import due_and_overdue
 from followup.selectors.preferences import quiet_hours, zone_of
 from survivorship.roles import Role, users_with_role
@@ -295,8 +296,11 @@ def open_checkin(plan: CarePlan, due_on: date, *, now: datetime | None = None) -
 def open_due_checkins(*, today: date | None = None) -> int:
     today = today or timezone.localdate()
     opened = 0
-    plans = CarePlan.objects.filter(status=PlanStatus.ACTIVE, start_date__lte=today).exclude(
-        checkin_frequency=CheckInFrequency.NONE
+    plans = (
+        CarePlan.objects.filter(status=PlanStatus.ACTIVE, start_date__lte=today)
+        .exclude(checkin_frequency=CheckInFrequency.NONE)
+        # The patient asked on a call to pause check-ins until a later day.
+        .exclude(patient_id__in=paused_patient_ids(today))
     )
     for plan in plans.select_related("patient", "template").iterator():
         due_on = latest_checkin_date(plan, today)

@@ -201,6 +201,7 @@ def report_submit(
     checkin: CheckIn | None = None,
     reported_by=None,
     reported_by_name: str = "",
+    by_phone: bool = False,
 ) -> Submitted:
     """File a report, triage it against the patient's own history, alert if urgent.
 
@@ -243,6 +244,7 @@ def report_submit(
                 self_harm=self_harm,
                 reported_by=reported_by,
                 reported_by_name=reported_by_name[:220] if reported_by is not None else "",
+                by_phone=by_phone,
                 triage_level=decision.level,
                 triage_rule=decision.rule,
                 triage_reason=decision.reason[:500],

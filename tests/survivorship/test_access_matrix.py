@@ -59,6 +59,8 @@ EXPECTED = {
     "nurse:baseline_set": {NURSE},
     "nurse:baseline_end": {NURSE},
     "nurse:reports": {NURSE},
+    "nurse:call_list": {NURSE},
+    "nurse:call_log": {NURSE},
     "nurse:alert_preferences": {NURSE},
     "nurse:report": {NURSE},
     "nurse:report_ack": {NURSE},

@@ -355,6 +355,7 @@ OBJECT_KWARGS = {
         {"pk": r.scheduled_visit.pk, "action": action} for action in VISIT_ACTIONS
     ],
     "nurse:report": lambda r: {"pk": r.report.pk},
+    "nurse:call_log": lambda r: {"pk": r.patient.pk},
     "nurse:baseline_set": lambda r: {"pk": r.patient.pk},
     "nurse:baseline_end": lambda r: {"pk": r.baseline.pk},
     "nurse:report_ack": lambda r: {"pk": r.report.pk},
