@@ -58,11 +58,14 @@ def paused_patient_ids(today: date):
     )
 
 
-def call_list(*, user, today: date | None = None) -> list[CallEntry]:
-    """Who to call, most missed first. Five queries, however long the caseload."""
+def call_list(*, user, today: date | None = None, scope=None) -> list[CallEntry]:
+    """Who to call, most missed first. Five queries, however long the caseload.
+
+    ``scope``: patient ids to look at (a subquery); the nurse's own caseload by default.
+    """
     today = today or timezone.localdate()
     since = today - timedelta(days=LOOK_BACK_DAYS)
-    scope = caseload_ids(user)
+    scope = caseload_ids(user) if scope is None else scope
     calls = {
         row["patient_id"]: row
         for row in CallAttempt.objects.filter(patient_id__in=scope)
@@ -142,8 +145,8 @@ def call_list(*, user, today: date | None = None) -> list[CallEntry]:
     return sorted(entries, key=lambda entry: -entry.missed_in_a_row)
 
 
-def call_list_count(*, user, today: date | None = None) -> int:
-    return len(call_list(user=user, today=today))
+def call_list_count(*, user, today: date | None = None, scope=None) -> int:
+    return len(call_list(user=user, today=today, scope=scope))
 
 
 def patient_calls(*, patient, limit: int = 20) -> list[CallAttempt]:

@@ -17,7 +17,7 @@ from django.contrib.auth import get_user_model
 from django.core import signing
 from django.core.cache import cache
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import TruncMonth
+from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils import timezone
 
 from followup.models import (
@@ -26,10 +26,12 @@ from followup.models import (
     OverdueSnapshot,
     PlanStatus,
     Reminder,
+    ReminderKind,
     SymptomReport,
     TriageLevel,
 )
 from followup.rules.triage import RULES_BY_CODE
+from followup.selectors.calls import call_list_count
 from patients.models import Patient
 
 PAGE_SIZE = 50
@@ -455,4 +457,69 @@ def alert_burden(user, today: date | None = None, weeks: int = 12, top: int = 5)
         "top_rules": [(words(code), n) for code, n in ranked],
         "reference_alerted": PROTECT_ALERTED_SHARE,
         "reference_urgent_of_alerted": PROTECT_URGENT_OF_ALERTED_SHARE,
+    }
+
+
+# PRO-TECT reached 91% completion of weekly surveys, with staff calling non-responders
+# within days. Source: shared/clinical/surveillance.md (issue 18).
+PROTECT_COMPLETION_SHARE = 91
+
+
+def checkin_completion(user, today: date | None = None, weeks: int = 12) -> dict:
+    """Check-ins by the week they were due: answered in the portal, by phone, missed.
+
+    Also the median hours from the prompt being sent to the answer, and the share of
+    patients with check-ins who are on a call list now. Five queries, plus the call list's.
+    """
+    today = today or timezone.localdate()
+    since = today - timedelta(weeks=weeks)
+    scope = (
+        Patient.objects.all()
+        if user.has_perm("patients.view_all_patients")
+        else (Patient.objects.for_user(user))
+    )
+    checkins = CheckIn.objects.filter(patient__in=scope, due_on__gte=since, due_on__lte=today)
+    rows = list(
+        checkins.filter(status__in=["answered", "missed"])
+        .annotate(week=TruncWeek("due_on"))
+        .values("week")
+        .annotate(
+            portal=Count("pk", filter=Q(status="answered") & ~Q(report__by_phone=True),
+                         distinct=True),
+            phone=Count("pk", filter=Q(status="answered", report__by_phone=True), distinct=True),
+            missed=Count("pk", filter=Q(status="missed"), distinct=True),
+        )
+        .order_by("week")
+    )  # fmt: skip
+    for row in rows:
+        row["rate"] = _share(
+            row["portal"] + row["phone"], row["portal"] + row["phone"] + row["missed"]
+        )
+    totals = {key: sum(row[key] for row in rows) for key in ("portal", "phone", "missed")}
+    answered = totals["portal"] + totals["phone"]
+    prompt_sent = (
+        Reminder.objects.filter(checkin_id=OuterRef("pk"), kind=ReminderKind.CHECKIN, status="sent")
+        .order_by("sent_at")
+        .values("sent_at")[:1]
+    )
+    waits = [
+        (answered_at - sent).total_seconds() / 3600
+        for answered_at, sent in checkins.filter(status="answered", answered_at__isnull=False)
+        .annotate(sent=Subquery(prompt_sent))
+        .filter(sent__isnull=False)
+        .values_list("answered_at", "sent")
+        if answered_at >= sent
+    ]
+    with_checkins = checkins.values("patient_id").distinct().count()
+    ids = scope.order_by().values("pk")
+    on_list = call_list_count(user=user, today=today, scope=ids) if with_checkins else 0
+    return {
+        "weeks": rows,
+        "totals": totals,
+        "rate": _share(answered, answered + totals["missed"]),
+        "median_hours": round(statistics.median(waits), 1) if waits else None,
+        "patients": with_checkins,
+        "on_call_list": on_list,
+        "call_list_share": _share(on_list, with_checkins),
+        "reference": PROTECT_COMPLETION_SHARE,
     }

@@ -192,6 +192,7 @@ def quality(request):
             "urgent": dashboard.urgent_acknowledgement(request.user, settings.URGENT_ACK_TIMEOUT),
             "delivery": dashboard.delivery(request.user),
             "burden": dashboard.alert_burden(request.user, today),
+            "completion": dashboard.checkin_completion(request.user, today),
             "cancer_labels": dict(CancerType.choices),
             "ack_hours": int(settings.URGENT_ACK_TIMEOUT.total_seconds() // 3600),
         },

@@ -16,6 +16,7 @@ from followup.models import (
     ReminderStatus,
     SymptomReport,
 )
+from followup.selectors import dashboard
 from followup.selectors.calls import call_list
 from followup.services import reminders
 from followup.services.calls import call_attempt_log
@@ -170,3 +171,26 @@ def test_the_call_list_query_count_does_not_grow_with_the_list(client, nurse, pl
         CallAttempt.objects.create(patient=other, by=nurse, outcome="no_answer")
     assert len(call_list(user=nurse)) == 6
     assert count() == small
+
+
+def test_the_quality_page_shows_completion_by_portal_phone_and_missed(
+    client,
+    nurse,
+    plan,  # noqa: F811
+):
+    miss(plan, 3)  # three missed, one open
+    call_attempt_log(
+        patient=plan.patient, by=nurse, outcome="reached", report={"nothing_new": True}
+    )  # answers the newest open check-in by phone
+    older = CheckIn.objects.filter(status="missed").order_by("due_on").first()
+    older.status, older.answered_at = "answered", timezone.now()
+    older.save()
+    result = dashboard.checkin_completion(nurse)
+    assert result["totals"] == {"portal": 1, "phone": 1, "missed": 2}
+    assert result["rate"] == 50.0
+    assert result["reference"] == 91
+    assert result["patients"] == 1 and result["on_call_list"] == 0
+    client.force_login(nurse)
+    page = client.get("/dashboard/quality/").content.decode()
+    assert "1 in the portal, 1 by phone, 2 missed" in page
+    assert "PRO-TECT: 91%" in page
