@@ -1033,6 +1033,29 @@ def _user(username: str, first: str, last: str, password: str) -> User:
     return user
 
 
+# Missed his last two weekly check-ins: on demo-nurse's call list (issue 18).
+QUIET_PATIENT = "DEMO-0007"
+
+
+def seed_call_list(patient: Patient) -> None:
+    """Two weekly check-ins gone unanswered, and this week's open: a call-list entry.
+
+    Opened through the service like any check-in, 14 and 7 days back; their prompts are
+    marked as not sent (they belong to the past), so start-up sends only this week's.
+    Idempotent per day, like open_checkin.
+    """
+    plan = patient.care_plans.filter(status="active").first()
+    if plan is None:
+        return
+    today = timezone.localdate()
+    opened = [open_checkin(plan, today - dt.timedelta(days=days)) for days in (14, 7)]
+    Reminder.objects.filter(
+        checkin__in=[checkin for checkin in opened if checkin is not None],
+        status=ReminderStatus.PENDING,
+    ).update(status=ReminderStatus.SKIPPED, skip_reason="demo history: a past week's prompt")
+    open_checkin(plan, today)
+
+
 def seed_shared_care_letters(patients: dict[str, Patient], *, by: User) -> None:
     """Send the shared-care letter of each demo patient with a primary-care doctor, once.
 
@@ -1082,6 +1105,7 @@ def seed(*, password: str) -> list[tuple[str, str]]:
     seed_baselines(patients)
     seed_visible_reminder(patients[PATIENTS[0][3]])
     seed_shared_care_letters(patients, by=staff[NURSE])
+    seed_call_list(patients[QUIET_PATIENT])
     for username, first, last, mrn in PATIENTS:
         user = _user(username, first, last, password)
         user.save()

@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from devtools import demo
-from followup.delivery import dispatch
+from followup.delivery import dispatch, messages
 from followup.models import (
     CarePlan,
     FollowUpVisit,
@@ -25,6 +25,7 @@ from followup.models import (
 )
 from followup.rules import guidelines, scheduling
 from followup.selectors import dashboard
+from followup.selectors.calls import call_list
 from followup.selectors.nurse import triage_queue
 from patients.choices import DiseaseStatus, Intent
 from patients.models import CancerDiagnosis, DiseaseStatusEvent, Patient, Treatment
@@ -443,3 +444,21 @@ def test_the_exposed_demo_patient_has_heart_and_breast_checks_with_their_reasons
     assert "Because of anthracyclines" in page
     assert "Because of chest radiation" in page
     assert "before age 30" in page
+
+
+def test_demo_nurse_has_a_quiet_patient_on_her_call_list_and_prompts_name_signs(db):
+    call_command("seed_demo")
+    call_command("seed_demo")
+    nurse = User.objects.get(username="demo-nurse")
+    (entry,) = call_list(user=nurse)
+    assert entry.patient.medical_record_number == demo.QUIET_PATIENT
+    assert entry.missed_in_a_row == 2
+    # Only this week's prompts go out; each names signs from the patient's own plan.
+    pending = Reminder.objects.filter(kind=ReminderKind.CHECKIN, status=ReminderStatus.PENDING)
+    assert pending.filter(patient=entry.patient).count() == 1
+    maria = Patient.objects.get(medical_record_number="DEMO-0001")
+    prompt = pending.get(patient=maria)
+    assert prompt.checkin.watch_signs[0].startswith("breast:")
+    text = messages.render(prompt, "email").text
+    assert "This week, please watch for:" in text
+    assert f"/portal/checkin/{prompt.checkin.pk}/nothing-new/" in text
