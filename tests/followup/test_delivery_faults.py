@@ -12,6 +12,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from followup import tasks
@@ -203,3 +205,33 @@ def test_sms_provider_faults(
         assert keys == dedupe
         assert {r["headers"].get("I-Twilio-Idempotency-Token") for r in provider.requests} == keys
     assert flagged(ids) == flags
+
+
+# --- Round trips ----------------------------------------------------------------------------
+
+
+def test_a_batch_is_claimed_in_one_statement_and_each_message_costs_two(db, nurse, settings):
+    """One statement claims the whole batch; each message then costs two: the hand-over
+    (committed before the provider is called) and its outcome with the attempt."""
+
+    def queries_for(count: int, first: int) -> int:
+        ids = due_reminders(nurse, count, first=first)
+        with CaptureQueriesContext(connection) as captured:
+            assert dispatch.send_batch(ids) == {"sent": count}
+        return len(captured.captured_queries)
+
+    with SmtpSink() as sink:
+        use_sink(settings, sink)
+        few, more = queries_for(3, 0), queries_for(9, 3)
+        assert sink.count() == 12
+    assert more - few == 2 * 6, (few, more)
+    assert few <= 3 * 2 + 6  # claim, read, channel health: a constant beside the per-message
+
+
+def test_claiming_twice_claims_nothing_and_skips_rows_not_due(db, nurse):
+    ids = due_reminders(nurse, 3)
+    Reminder.objects.filter(pk=ids[2]).update(send_at=timezone.now() + timedelta(hours=1))
+    now = timezone.now()
+    assert sorted(dispatch.claim_batch(ids, now=now)) == sorted(ids[:2])
+    assert dispatch.claim_batch(ids, now=now) == []
+    assert statuses(ids) == {"claimed": 2, "pending": 1}
