@@ -38,6 +38,9 @@ def connect() -> None:
             patient_id_of=_patient_id_of,
             record_numbers=_record_numbers,
             patient_id_by_record_number=_patient_id_by_record_number,
+            primary_patients_of=lambda user_ids: Patient.objects.filter(
+                primary_nurse_id__in=list(user_ids), active=True
+            ).count(),
         )
     )
     audit.register(Patient, patient_of=lambda patient: patient.pk)

@@ -19,6 +19,8 @@ class PatientDirectory:
     record_numbers: Callable[[Iterable[int]], dict[int, str]]
     # The patient id of a record number (None when there is no such record).
     patient_id_by_record_number: Callable[[str], int | None]
+    # How many active patients have one of these users as primary nurse (deactivation).
+    primary_patients_of: Callable[[Iterable[int]], int] = lambda user_ids: 0
 
 
 _NOBODY = PatientDirectory(
