@@ -19,6 +19,7 @@ from followup.rules import guidelines
 from followup.selectors.caseload import SCOPES, SORTS
 from patients.choices import CancerType, DiseaseStatus
 from patients.forms import DateField, DateInput, DateTimeField, NurseChoiceField, nurses
+from survivorship import text_limits
 
 
 class DateTimeInput(forms.DateTimeInput):
@@ -133,10 +134,8 @@ class VisitAddForm(forms.Form):
     window_days = forms.IntegerField(
         min_value=0, max_value=180, initial=14, label="Due window (days either side)"
     )
-    instructions = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}),
-        required=False,
-        label="Instructions for the patient",
+    instructions = text_limits.text_field(
+        limit=text_limits.LONG_TEXT, label="Instructions for the patient"
     )
 
 
@@ -161,7 +160,7 @@ class VisitScheduleForm(forms.Form):
 class VisitCompleteForm(forms.Form):
     completed_on = DateField(label="Done on", widget=DateInput())
     outcome = forms.ChoiceField(choices=[("", "Choose…"), *Outcome.choices])
-    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    note = text_limits.text_field()
 
     def clean_completed_on(self):
         value = self.cleaned_data["completed_on"]
@@ -171,7 +170,7 @@ class VisitCompleteForm(forms.Form):
 
 
 class VisitNoteForm(forms.Form):
-    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    note = text_limits.text_field()
 
 
 class ReminderPreferenceForm(forms.Form):
@@ -231,7 +230,7 @@ class ReminderPreferenceForm(forms.Form):
 
 MAX_DAYS = 3650
 RATING_CHOICES = [("", "Prefer not to say"), *((str(n), str(n)) for n in range(11))]
-MAX_TEXT = 2000
+MAX_TEXT = text_limits.NOTE
 
 
 def _no_control_characters(value: str, field_label: str) -> str:
@@ -256,6 +255,7 @@ class SymptomReportForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3, "maxlength": MAX_TEXT}),
         max_length=MAX_TEXT,
+        error_messages=text_limits.ERROR_MESSAGES,
         help_text="Any language is fine. Up to 2,000 characters.",
     )
     worry = forms.TypedChoiceField(
@@ -366,7 +366,7 @@ class ReportResolveForm(forms.Form):
     action = forms.ChoiceField(
         label="What was done", choices=[("", "Choose…"), *Resolution.choices]
     )
-    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    note = text_limits.text_field(rows=3)
     visit_kind = forms.ChoiceField(
         label="Visit type", choices=ItemKind.choices, required=False, initial="visit"
     )
@@ -403,6 +403,7 @@ class BaselineForm(forms.Form):
         label="Note for the team",
         required=False,
         max_length=MAX_TEXT,
+        error_messages=text_limits.ERROR_MESSAGES,
         widget=forms.Textarea(attrs={"rows": 2, "maxlength": MAX_TEXT}),
     )
     review_on = DateField(label="Review by (optional)", required=False, widget=DateInput())

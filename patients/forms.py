@@ -15,6 +15,7 @@ from patients.choices import (
 )
 from patients.models import CancerDiagnosis, CaregiverGrant, Patient, Treatment, timezone_choices
 from patients.services import PATIENT_FIELDS, RETURN
+from survivorship import text_limits
 from survivorship.roles import Role, has_role, users_with_role
 
 EARLIEST = date(1900, 1, 1)
@@ -234,6 +235,10 @@ class TreatmentForm(forms.ModelForm):
             "notes": forms.Textarea(attrs={"rows": 3}),
             "lasting_side_effects": forms.Textarea(attrs={"rows": 2}),
         }
+        error_messages = {
+            "notes": text_limits.ERROR_MESSAGES,
+            "lasting_side_effects": text_limits.ERROR_MESSAGES,
+        }
 
     def clean(self):
         data = super().clean()
@@ -290,7 +295,7 @@ class StatusEventForm(forms.Form):
     restage = forms.CharField(
         max_length=10, required=False, help_text="Optional, with an r prefix: rIIIB."
     )
-    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    note = text_limits.text_field()
     override_status = forms.ChoiceField(
         label="Classification",
         choices=[
@@ -300,11 +305,7 @@ class StatusEventForm(forms.Form):
         ],
         required=False,
     )
-    override_note = forms.CharField(
-        label="Reason for overriding",
-        widget=forms.Textarea(attrs={"rows": 2}),
-        required=False,
-    )
+    override_note = text_limits.text_field(label="Reason for overriding")
 
     # Model validation errors arrive keyed by model field; show them on these fields.
     FIELD_FOR_MODEL_ERROR = {"status": "reported_status", "suggested_status": "override_status"}

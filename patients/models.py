@@ -28,6 +28,7 @@ from patients.choices import (
     Sex,
     Side,
 )
+from survivorship import text_limits
 from survivorship.roles import Role, roles_of
 
 E164 = RegexValidator(
@@ -351,8 +352,8 @@ class Treatment(models.Model):
     ended_on = models.DateField(
         "end date", null=True, blank=True, help_text="Leave empty if ongoing."
     )
-    notes = models.TextField(blank=True)
-    lasting_side_effects = models.TextField(blank=True)
+    notes = models.TextField(blank=True, max_length=text_limits.LONG_TEXT)
+    lasting_side_effects = models.TextField(blank=True, max_length=text_limits.LONG_TEXT)
     # Treatment summary as ASCO's survivorship care plan template has it. All optional so
     # treatments recorded before these fields keep their data; clean() asks for what each
     # modality needs.
@@ -501,8 +502,8 @@ class DiseaseStatusEvent(models.Model):
     # For a return of disease: what the record suggested, why, and the nurse's override.
     suggested_status = models.CharField(max_length=20, choices=DiseaseStatus.choices, blank=True)
     classification_reason = models.CharField(max_length=300, blank=True)
-    override_note = models.TextField(blank=True)
-    note = models.TextField(blank=True)
+    override_note = models.TextField(blank=True, max_length=text_limits.NOTE)
+    note = models.TextField(blank=True, max_length=text_limits.NOTE)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

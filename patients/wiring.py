@@ -45,6 +45,9 @@ def connect() -> None:
             record_numbers=_record_numbers,
             patient_id_by_record_number=_patient_id_by_record_number,
             patient_id_expression=_patient_id_expression,
+            primary_patients_of=lambda user_ids: Patient.objects.filter(
+                primary_nurse_id__in=list(user_ids), active=True
+            ).count(),
         )
     )
     audit.register(Patient, patient_of=lambda patient: patient.pk)

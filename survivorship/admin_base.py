@@ -1,4 +1,5 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 
 from survivorship import audit
 
@@ -16,7 +17,23 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class AdminReadLogMixin:
+class SafeActionsMixin:
+    """Refuse an admin action on ids that are not ids (hostile input, issue 14).
+
+    Django filters ``pk__in`` with the posted values as they are: "²" or a 5,000-digit
+    number would answer 500. Only plain integer ids that fit a 64-bit column go through.
+    """
+
+    def response_action(self, request, queryset):
+        selected = request.POST.getlist(ACTION_CHECKBOX_NAME)
+        # At most 18 digits: below 2**63, and never a long int() conversion.
+        if not all(v.isascii() and v.isdigit() and len(v) <= 18 for v in selected):
+            self.message_user(request, "Those rows could not be selected.", messages.WARNING)
+            return None  # the changelist shows itself again
+        return super().response_action(request, queryset)
+
+
+class AdminReadLogMixin(SafeActionsMixin):
     """Log every Django admin read of patient data like the app's reads (issue 14, finding 4).
 
     Change pages and history pages write one "admin-view" entry for the record's patient;

@@ -22,6 +22,8 @@ class PatientDirectory:
     # A subquery giving the patient record id of the user row it is annotated on
     # (``OuterRef("pk")``), so that the user and their roles load in one query.
     patient_id_expression: Callable[[], object] | None = None
+    # How many active patients have one of these users as primary nurse (deactivation).
+    primary_patients_of: Callable[[Iterable[int]], int] = lambda user_ids: 0
 
 
 _NOBODY = PatientDirectory(

@@ -275,6 +275,9 @@ SESSION_COOKIE_SAMESITE = "Lax"
 STAFF_2FA_REQUIRED = env_bool("STAFF_2FA_REQUIRED", default=True)
 if PRODUCTION and not STAFF_2FA_REQUIRED:
     raise ConfigError("STAFF_2FA_REQUIRED=false is for demos only, not DJANGO_ENV=production.")
+# Adding an authenticator or making backup codes asks for the password again unless it
+# was typed (sign-in or the confirm page) within this many seconds (issue 14, finding 9).
+TWO_FACTOR_REAUTH_SECONDS = env_int("TWO_FACTOR_REAUTH_SECONDS", 300, minimum=0)
 OTP_TOTP_ISSUER = env_str("CLINIC_NAME") or "Survivorship"
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 

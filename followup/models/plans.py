@@ -9,6 +9,7 @@ from simple_history.models import HistoricalRecords
 
 from followup.models.base import PatientScopedQuerySet
 from followup.rules import scheduling
+from survivorship import text_limits
 
 
 class ItemKind(models.TextChoices):
@@ -59,7 +60,11 @@ class CarePlanTemplate(models.Model):
         blank=True,
         help_text="Type-specific warning signs, added to the general list.",
     )
-    notes = models.TextField(blank=True, help_text="For nurses: how to apply this template.")
+    notes = models.TextField(
+        blank=True,
+        max_length=text_limits.LONG_TEXT,
+        help_text="For nurses: how to apply this template.",
+    )
     active = models.BooleanField(default=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -95,7 +100,9 @@ class ScheduleRule(models.Model):
         "until month", null=True, blank=True, help_text="Empty: continues yearly for life."
     )
     window_days = models.PositiveSmallIntegerField("due window (days either side)", default=14)
-    instructions = models.TextField("instructions for the patient", blank=True)
+    instructions = models.TextField(
+        "instructions for the patient", blank=True, max_length=text_limits.LONG_TEXT
+    )
     order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:

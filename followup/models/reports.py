@@ -7,6 +7,7 @@ from simple_history.models import HistoricalRecords
 from followup.models.base import PatientScopedQuerySet
 from followup.models.checkins import CheckIn
 from followup.models.plans import CarePlan
+from survivorship import text_limits
 
 
 class TriageLevel(models.TextChoices):
@@ -65,7 +66,7 @@ class SymptomReport(models.Model):
     submission_key = models.CharField(max_length=64, unique=True)
     submitted_at = models.DateTimeField(default=timezone.now)
     nothing_new = models.BooleanField(default=False)
-    other_text = models.TextField("anything else", blank=True, max_length=2000)
+    other_text = models.TextField("anything else", blank=True, max_length=text_limits.NOTE)
     worry = models.PositiveSmallIntegerField(null=True, blank=True)
     distress = models.PositiveSmallIntegerField(null=True, blank=True)
     triage_level = models.CharField(max_length=8, choices=TriageLevel.choices)
@@ -82,7 +83,7 @@ class SymptomReport(models.Model):
     )
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolution = models.CharField(max_length=14, choices=Resolution.choices, blank=True)
-    resolution_note = models.TextField(blank=True)
+    resolution_note = models.TextField(blank=True, max_length=text_limits.NOTE)
     escalated_at = models.DateTimeField(null=True, blank=True)
     # The patient answered yes to the question about thoughts of harming themselves.
     self_harm = models.BooleanField(default=False)
@@ -150,7 +151,7 @@ class KnownBaseline(models.Model):
     code = models.CharField("sign", max_length=60)
     label = models.CharField(max_length=200)
     severity = models.CharField(max_length=8, choices=Severity.choices)
-    note = models.TextField(blank=True, max_length=2000)
+    note = models.TextField(blank=True, max_length=text_limits.NOTE)
     review_on = models.DateField("review by", null=True, blank=True)
     set_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"

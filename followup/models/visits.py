@@ -9,6 +9,7 @@ from simple_history.models import HistoricalRecords
 from followup.models.base import PatientScopedQuerySet
 from followup.models.plans import CarePlan, ImagingModality, ItemKind
 from followup.rules.late_effects import ONCOLOGY, RESPONSIBLE_CHOICES
+from survivorship import text_limits
 
 
 class VisitStatus(models.TextChoices):
@@ -57,7 +58,7 @@ class FollowUpVisit(models.Model):
     modality = models.CharField(max_length=20, choices=ImagingModality.choices, blank=True)
     lab_test = models.CharField(max_length=40, blank=True)
     procedure = models.CharField(max_length=60, blank=True)
-    instructions = models.TextField(blank=True)
+    instructions = models.TextField(blank=True, max_length=text_limits.LONG_TEXT)
     # Why a late-effects item is there ("Because of chest radiation, 2019") and who does
     # it; empty reason for the cancer-type template's items.
     reason = models.CharField(max_length=300, blank=True, default="", db_default="")
@@ -78,7 +79,7 @@ class FollowUpVisit(models.Model):
     location = models.CharField(max_length=200, blank=True)
     completed_on = models.DateField(null=True, blank=True)
     outcome = models.CharField(max_length=24, choices=Outcome.choices, blank=True)
-    note = models.TextField(blank=True)
+    note = models.TextField(blank=True, max_length=text_limits.NOTE)
     contacted_at = models.DateTimeField("patient contacted", null=True, blank=True)
     contacted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

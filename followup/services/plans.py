@@ -468,11 +468,13 @@ def reminder_settle(*, reminder, by, action: str, note: str, now: datetime | Non
     note = note.replace("\x00", "").strip()
     if not note:
         raise ValidationError({"note": "Add a short note: what you checked or decided."})
+    if len(note) > 500:  # the column's size: refused, not cut (issue 14, finding 8)
+        raise ValidationError({"note": "The note is too long: please keep it to 500 characters."})
     if action not in Settlement.values:
         raise ValidationError({"action": "Choose resend or mark as delivered."})
     fields = {
         "settlement": action,
-        "settled_note": note[:500],
+        "settled_note": note,
         "settled_by": by,
         "settled_at": now,
     }

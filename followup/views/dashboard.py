@@ -26,6 +26,7 @@ from survivorship.roles import Role, roles_of
 from survivorship.web.access import role_required
 from survivorship.web.csv import csv_response, safe_cell
 
+CONTACT_NOTE = FollowUpVisit._meta.get_field("contact_note").max_length
 PLAIN_ID = re.compile(r"[0-9]{1,18}")
 STAFF = (Role.ADMINISTRATOR, Role.NURSE)
 
@@ -217,6 +218,11 @@ def item_contacted(request, pk):
     note = request.POST.get("note", "").replace("\x00", "").strip()
     if not note:
         messages.error(request, "Add a short note about the contact.")
+        return _back(request)
+    if len(note) > CONTACT_NOTE:  # the column's size: refused, not cut (issue 14, finding 8)
+        messages.error(
+            request, f"The note is too long: please keep it to {CONTACT_NOTE} characters or fewer."
+        )
         return _back(request)
     services.visit_mark_contacted(visit=visit, by=request.user, note=note)
     messages.success(request, f"Marked {visit.patient.full_name} as contacted.")

@@ -51,12 +51,13 @@ class VerifyForm(forms.Form):
         return code
 
 
-class DisableForm(forms.Form):
-    """Turning two-factor sign-in off asks for the password again."""
+class PasswordConfirmForm(forms.Form):
+    """The password again, before a change to how this account signs in."""
 
     password = forms.CharField(
         label="Your password",
         strip=False,
+        max_length=4096,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
@@ -69,3 +70,7 @@ class DisableForm(forms.Form):
         if not self.user.check_password(password):
             raise forms.ValidationError("That password is not right.")
         return password
+
+
+class DisableForm(PasswordConfirmForm):
+    """Turning two-factor sign-in off asks for the password again."""

@@ -9,4 +9,5 @@ urlpatterns = [
     path("verify/", views.verify, name="verify"),
     path("backup-codes/", views.backup_codes, name="backup_codes"),
     path("disable/", views.disable, name="disable"),
+    path("confirm-password/", views.confirm_password, name="confirm_password"),
 ]

@@ -15,6 +15,7 @@ import qrcode
 import qrcode.image.svg
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout as auth_logout
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -22,13 +23,22 @@ from django.views.decorators.http import require_http_methods
 
 from survivorship.two_factor import services
 from survivorship.two_factor.flow import has_device, must_enrol
-from survivorship.two_factor.forms import ConfirmDeviceForm, DisableForm, VerifyForm
+from survivorship.two_factor.forms import (
+    ConfirmDeviceForm,
+    DisableForm,
+    PasswordConfirmForm,
+    VerifyForm,
+)
 from survivorship.web.access import authenticated
+from survivorship.web.reauth import mark_password_confirmed, password_recently_confirmed
 
 # Fresh backup codes wait here between the POST that makes them and the one page that
 # shows them, so a reload or the back button cannot show them again.
 FRESH_CODES_KEY = "two_factor_fresh_codes"
 FRESH_NEXT_KEY = "two_factor_fresh_next"
+# Wrong passwords on the confirm page, per session: after this many the session ends.
+CONFIRM_FAILURES_KEY = "two_factor_confirm_failures"
+CONFIRM_FAILURE_LIMIT = 5
 
 
 def _safe_next(request) -> str:
@@ -54,6 +64,45 @@ def _verified_if_enrolled(view):
         return view(request, *args, **kwargs)
 
     return wrapped
+
+
+def _password_confirmed(view):
+    """Ask for the password again before a two-factor change (issue 14, finding 9).
+
+    Like Django admin's password change: someone at a signed-in screen must not be able
+    to add their own authenticator or take the backup codes without the password.
+    """
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not password_recently_confirmed(request):
+            back = (
+                request.get_full_path() if request.method == "GET" else reverse("two_factor:manage")
+            )
+            return redirect(_with_next("two_factor:confirm_password", back))
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+@authenticated
+@require_http_methods(["GET", "POST"])
+@_verified_if_enrolled
+def confirm_password(request):
+    next_url = _safe_next(request)
+    form = PasswordConfirmForm(request.POST or None, user=request.user)
+    if request.method == "POST":
+        if form.is_valid():
+            request.session.pop(CONFIRM_FAILURES_KEY, None)
+            mark_password_confirmed(request)
+            return redirect(next_url)
+        failures = request.session.get(CONFIRM_FAILURES_KEY, 0) + 1
+        request.session[CONFIRM_FAILURES_KEY] = failures
+        if failures >= CONFIRM_FAILURE_LIMIT:
+            auth_logout(request)
+            messages.error(request, "Too many wrong passwords: please sign in again.")
+            return redirect(settings.LOGIN_URL)
+    return render(request, "two_factor/confirm_password.html", {"form": form, "next": next_url})
 
 
 def _qr_svg(data: str) -> str:
@@ -86,6 +135,7 @@ def _group(secret: str, size: int = 4) -> str:
 @authenticated
 @require_http_methods(["GET", "POST"])
 @_verified_if_enrolled
+@_password_confirmed
 def setup(request):
     user = request.user
     next_url = _safe_next(request)
@@ -181,6 +231,9 @@ def backup_codes(request):
         if not has_device(request.user):
             messages.error(request, "Turn on two-factor sign-in first.")
             return redirect("two_factor:manage")
+        if not password_recently_confirmed(request):
+            messages.info(request, "Confirm your password, then make the new codes.")
+            return redirect(_with_next("two_factor:confirm_password", reverse("two_factor:manage")))
         request.session[FRESH_CODES_KEY] = services.backup_codes_generate(user=request.user)
         request.session[FRESH_NEXT_KEY] = reverse("two_factor:manage")
         return redirect("two_factor:backup_codes")

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from axes.models import AccessAttempt
+from django.test import Client
 from django.utils import timezone
 
 from followup.models import CarePlanTemplate
@@ -236,6 +237,42 @@ def test_deleting_a_user_in_admin_leaves_every_entry_intact(client, administrato
     client.post(f"/admin/auth/user/{nurse.pk}/delete/", {"post": "yes"})
     after = list(AccessLog.objects.filter(user_id=nurse.pk).values_list("pk", "username"))
     assert after == before and all(name == nurse.username for _, name in after)
+
+
+def test_admin_offers_deactivate_not_delete_and_keeps_the_history(
+    client, administrator, nurse, helen
+):
+    """Issue 14, finding 10: staff are deactivated; the nurse's session ends at once."""
+    administrator.is_superuser = True
+    administrator.save()
+    nurse_client = Client()
+    nurse_client.force_login(nurse)
+    assert nurse_client.get(f"/nurse/patients/{helen.pk}/").status_code == 200
+    before = list(AccessLog.objects.filter(user=nurse).values_list("pk", "username"))
+    client.force_login(administrator)
+    user_list = client.get("/admin/auth/user/").content.decode()
+    assert 'value="deactivate"' in user_list and 'value="delete_selected"' not in user_list
+    assert client.get(f"/admin/auth/user/{nurse.pk}/delete/").status_code == 403
+    response = client.post(
+        "/admin/auth/user/",
+        {"action": "deactivate", "_selected_action": [nurse.pk, administrator.pk], "index": "0"},
+        follow=True,
+    )
+    page = response.content.decode()
+    assert "1 account was deactivated" in page and "You cannot deactivate yourself" in page
+    assert "1 active patients still have a deactivated primary nurse" in page
+    nurse.refresh_from_db()
+    administrator.refresh_from_db()
+    assert not nurse.is_active and administrator.is_active
+    assert nurse_client.get(f"/nurse/patients/{helen.pk}/").status_code == 302  # signed out
+    signing_in = Client().post(
+        "/accounts/login/", {"username": nurse.username, "password": "test-password-123"}
+    )
+    assert signing_in.status_code == 200  # the form again: an inactive account cannot sign in
+    after = list(AccessLog.objects.filter(user=nurse).values_list("pk", "username"))
+    assert after[: len(before)] == before
+    (entry,) = entries(action="deactivate", object_id=str(nurse.pk))
+    assert entry.user == administrator and entry.object_type == "user"
 
 
 def test_it_logs_a_refused_check_in_and_a_reassignment(

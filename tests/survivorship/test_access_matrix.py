@@ -29,6 +29,7 @@ EXPECTED = {
     "two_factor:manage": AUTHENTICATED,
     "two_factor:backup_codes": AUTHENTICATED,
     "two_factor:disable": AUTHENTICATED,
+    "two_factor:confirm_password": AUTHENTICATED,
     "nurse:home": {NURSE},
     "nurse:patient_create": {NURSE},
     "nurse:patient": {NURSE},

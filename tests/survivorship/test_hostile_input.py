@@ -26,11 +26,16 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from html.parser import HTMLParser
 
 import pytest
+from django.apps import apps as django_apps
 from django.contrib.auth.models import User
 from django.contrib.auth.tokens import default_token_generator
 from django.core import signing
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.functions import Length
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
@@ -39,12 +44,13 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from followup.models import CarePlanTemplate, ReportedSign, SymptomReport
+from followup.models import CarePlanTemplate, Reminder, ReportedSign, SymptomReport
 from followup.selectors import dashboard
 from followup.selectors.caseload import SORTS as CASELOAD_SORTS
 from followup.services import plans as services
 from followup.services import reports as reporting
 from followup.services.reminders import open_checkin
+from survivorship import text_limits
 from survivorship.roles import Role
 from tests.support.factories import make_patient, make_patient_user, make_staff
 
@@ -118,6 +124,7 @@ class World:
     administrator: User
     patient_user: User
     tfa_user: User
+    superuser: User
     helen: object
     plan: object
     counter: itertools.count = field(default_factory=lambda: itertools.count(1))
@@ -163,11 +170,13 @@ def world(nurse, administrator, helen, settings):
     helen.save()
     tfa_user = make_staff("tess-two-factor", Role.NURSE)
     TOTPDevice.objects.create(user=tfa_user, name="Authenticator app", confirmed=True)
+    superuser = User.objects.create_superuser("sue-super", password="test-password-123")
     return World(
         nurse=nurse,
         administrator=administrator,
         patient_user=user,
         tfa_user=tfa_user,
+        superuser=superuser,
         helen=helen,
         plan=plan,
     )
@@ -307,6 +316,80 @@ def set_password_url(w: World, client):
     # The token is swapped for a session value and a fixed "set-password" URL first.
     return client.get(url)["Location"], {"new_password1": "Xk3!vLq9#mW2", "new_password2":
                                           "Xk3!vLq9#mW2"}  # fmt: skip
+
+
+class AdminFormFields(HTMLParser):
+    """What a browser would submit from one Django admin form: its fields as rendered."""
+
+    def __init__(self, form_id: str):
+        super().__init__()
+        self.form_id, self.inside, self.data = form_id, False, {}
+        self.select, self.textarea = None, None
+
+    def add(self, name, value):
+        self.data.setdefault(name, []).append(value)
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form":
+            self.inside = a.get("id") == self.form_id
+        if not self.inside or "name" not in a and tag != "option":
+            return
+        if tag == "input" and a.get("type") not in ("submit", "button", "file", "image"):
+            if a.get("type") not in ("checkbox", "radio") or "checked" in a:
+                self.add(a["name"], a.get("value") or ("on" if a.get("type") == "checkbox" else ""))
+        elif tag == "select":
+            self.select = a["name"]
+            self.data.setdefault(a["name"], [])
+        elif tag == "option" and self.select and "selected" in a:
+            self.add(self.select, a.get("value", ""))
+        elif tag == "textarea":
+            self.textarea = a["name"]
+            self.add(a["name"], "")
+
+    def handle_data(self, data):
+        if self.textarea:
+            self.data[self.textarea][-1] += data
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.inside = False
+        elif tag == "select":
+            self.select = None
+        elif tag == "textarea":
+            self.textarea = None
+
+
+def admin_form(url_of, form_id):
+    """The admin change form at ``url_of(world)``, filled in as it is shown."""
+
+    def make(w, client):
+        url = url_of(w)
+        parser = AdminFormFields(form_id)
+        parser.feed(client.get(url).content.decode())
+        data = {name: values[0] if len(values) == 1 else values
+                for name, values in parser.data.items() if values}  # fmt: skip
+        data.pop("csrfmiddlewaretoken", None)
+        data["_save"] = "Save"
+        return url, data
+
+    return make
+
+
+def first_pk(model_name):
+    def pk(w):
+        model = django_apps.get_model(model_name)
+        return model._default_manager.filter(**PATIENT_OF[model_name](w)).order_by("pk").first().pk
+
+    return pk
+
+
+PATIENT_OF = {
+    "patients.Treatment": lambda w: {"diagnosis__patient": w.helen},
+    "patients.DiseaseStatusEvent": lambda w: {"diagnosis__patient": w.helen},
+    "patients.CancerDiagnosis": lambda w: {"patient": w.helen},
+    "followup.FollowUpVisit": lambda w: {"patient": w.helen},
+}
 
 
 OVERDUE_FILTERS = ("sort", "nurse", "bucket", "cursor", "cancer_type", "kind", "reminder_failed")
@@ -449,6 +532,43 @@ TARGETS = [
     Target("admin_changelist", "administrator", "get",
            lambda w, c: ("/admin/patients/patient/", {"q": "Marsh"}),
            ("q", "o", "p", "active__exact"), numbers=("o", "p")),
+    # Django admin POST forms, filled in as the page shows them (issue 14)
+    Target("admin_patient_change", "superuser", "post",
+           admin_form(lambda w: f"/admin/patients/patient/{w.helen.pk}/change/", "patient_form"),
+           ("medical_record_number", "given_name", "family_name", "date_of_birth", "email",
+            "mobile_phone", "time_zone", "diagnoses-0-histology"),
+           dates=("date_of_birth",)),
+    Target("admin_diagnosis_change", "superuser", "post",
+           admin_form(lambda w: f"/admin/patients/cancerdiagnosis/"
+                                f"{first_pk('patients.CancerDiagnosis')(w)}/change/",
+                      "cancerdiagnosis_form"),
+           ("histology", "stage_group", "stage_t", "diagnosed_on"), dates=("diagnosed_on",)),
+    Target("admin_treatment_change", "superuser", "post",
+           admin_form(lambda w: f"/admin/patients/treatment/"
+                                f"{first_pk('patients.Treatment')(w)}/change/", "treatment_form"),
+           ("notes", "lasting_side_effects", "procedure", "agent_other", "started_on"),
+           dates=("started_on",)),
+    Target("admin_status_change", "superuser", "post",
+           admin_form(lambda w: f"/admin/patients/diseasestatusevent/"
+                                f"{first_pk('patients.DiseaseStatusEvent')(w)}/change/",
+                      "diseasestatusevent_form"),
+           ("note", "override_note", "site", "restage", "event_date"), dates=("event_date",)),
+    Target("admin_visit_change", "superuser", "post",
+           admin_form(lambda w: f"/admin/followup/followupvisit/"
+                                f"{first_pk('followup.FollowUpVisit')(w)}/change/",
+                      "followupvisit_form"),
+           ("label", "instructions", "note", "location")),
+    Target("admin_template_change", "superuser", "post",
+           admin_form(lambda w: f"/admin/followup/careplantemplate/{w.plan.template_id}/change/",
+                      "careplantemplate_form"),
+           ("name", "source", "notes", "warning_signs")),
+    Target("admin_user_change", "superuser", "post",
+           admin_form(lambda w: f"/admin/auth/user/{w.nurse.pk}/change/", "user_form"),
+           ("username", "first_name", "last_name", "email")),
+    Target("admin_user_action", "superuser", "post",
+           lambda w, c: ("/admin/auth/user/", {"action": "deactivate",
+                                               "_selected_action": [w.nurse.pk], "index": "0"}),
+           ("action", "_selected_action", "index"), numbers=("_selected_action",)),
     # Portal
     Target("portal_report", "patient", "post",
            lambda w, c: ("/portal/report/", report_data(w)), REPORT_FIELDS,
@@ -518,6 +638,7 @@ def sign_in(client, w: World, persona: str) -> None:
         "administrator": w.administrator,
         "patient": w.patient_user,
         "tfa": w.tfa_user,
+        "superuser": w.superuser,
         "anonymous": None,
     }[persona]
     if user is not None:
@@ -780,3 +901,75 @@ def test_it_keeps_the_days_of_a_sign_within_the_field_range(client, world, since
     assert response.status_code in (302, 400)
     days = ReportedSign.objects.values_list("days", flat=True)
     assert all(value is None or value <= 3650 for value in days)
+
+
+# --- Size limits on free text (issue 14, finding 8) -----------------------------------
+
+# Every free-text box of the app and its documented limit (survivorship/text_limits.py).
+TEXT_LIMITS = {
+    ("treatment_create", "notes"): text_limits.LONG_TEXT,
+    ("treatment_create", "lasting_side_effects"): text_limits.LONG_TEXT,
+    ("treatment_edit", "notes"): text_limits.LONG_TEXT,
+    ("treatment_edit", "lasting_side_effects"): text_limits.LONG_TEXT,
+    ("status_create", "note"): text_limits.NOTE,
+    ("status_create_return", "override_note"): text_limits.NOTE,
+    ("status_edit", "note"): text_limits.NOTE,
+    ("status_edit", "override_note"): text_limits.NOTE,
+    ("visit_add", "instructions"): text_limits.LONG_TEXT,
+    ("visit_complete", "note"): text_limits.NOTE,
+    ("visit_cancel", "note"): text_limits.NOTE,
+    ("visit_missed", "note"): text_limits.NOTE,
+    ("report_resolve", "note"): text_limits.NOTE,
+    ("contacted", "note"): 500,
+    ("portal_report", "other_text"): text_limits.NOTE,
+    ("portal_checkin", "other_text"): text_limits.NOTE,
+    # The same limits hold in Django admin (Django's own wording there).
+    ("admin_treatment_change", "notes"): text_limits.LONG_TEXT,
+    ("admin_status_change", "override_note"): text_limits.NOTE,
+    ("admin_visit_change", "note"): text_limits.NOTE,
+    ("admin_template_change", "notes"): text_limits.LONG_TEXT,
+}
+TARGETS_BY_ID = {target.id: target for target in TARGETS}
+TEXT_APPS = ("patients", "followup", "survivorship")
+
+
+def app_text_fields():
+    for model in django_apps.get_models():
+        if model._meta.app_label in TEXT_APPS and not model.__name__.startswith("Historical"):
+            for model_field in model._meta.get_fields():
+                if isinstance(model_field, models.TextField):
+                    yield model, model_field
+
+
+def test_it_gives_every_text_field_of_every_model_a_limit():
+    unlimited = [f"{m.__name__}.{f.name}" for m, f in app_text_fields() if not f.max_length]
+    assert unlimited == []
+    assert {f.max_length for _, f in app_text_fields()} <= {
+        text_limits.NOTE,
+        text_limits.LONG_TEXT,
+    }
+
+
+@pytest.mark.parametrize(("target_id", "name"), list(TEXT_LIMITS), ids="{0[0]}.{0[1]}".format)
+def test_it_refuses_text_over_its_limit_with_a_clear_message(client, world, target_id, name):
+    limit = TEXT_LIMITS[(target_id, name)]
+    target = TARGETS_BY_ID[target_id]
+    sign_in(client, world, target.persona)
+    at_limit = send(client, world, target, name, "é" * limit)
+    assert "too long" not in content_of(at_limit)
+    over = send(client, world, target, name, "é" * (limit + 1))
+    body = content_of(over)
+    clear = ("This is too long", "The note is too long", "Ensure this value has at most")
+    assert any(message in body for message in clear), body[:2000]
+    assert f"{limit}" in body
+    # Nothing that long was stored anywhere (refused, not cut short).
+    for model, model_field in app_text_fields():
+        stored = model._default_manager.filter(**{f"{model_field.name}__contains": "é" * 100})
+        assert not stored.annotate(size=Length(model_field.name)).filter(size__gt=limit).exists()
+
+
+def test_it_refuses_an_over_long_settlement_note(world):
+    reminder = Reminder(patient=world.helen, kind="visit", channel="email", send_at=timezone.now())
+    with pytest.raises(ValidationError) as refused:
+        services.reminder_settle(reminder=reminder, by=world.nurse, action="resent", note="x" * 501)
+    assert "too long" in str(refused.value)

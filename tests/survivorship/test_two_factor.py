@@ -15,6 +15,7 @@ from django_otp.plugins.otp_totp import models as totp_models
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from survivorship.two_factor import services as services_2fa
+from survivorship.web.reauth import PASSWORD_CONFIRMED_AT
 
 PASSWORD = "test-password-123"
 SETUP, VERIFY, MANAGE = "/accounts/2fa/setup/", "/accounts/2fa/verify/", "/accounts/2fa/"
@@ -406,3 +407,68 @@ def test_it_opens_the_two_factor_page_to_every_role(client, personas):
     for name in ("nurse", "administrator", "patient"):
         client.force_login(personas[name])
         assert client.get(MANAGE).status_code == 200
+
+
+# --- Re-authentication before two-factor changes (issue 14, finding 9) ------------------
+
+CONFIRM = "/accounts/2fa/confirm-password/"
+
+
+def password_typed_long_ago(client, settings):
+    session = client.session
+    session[PASSWORD_CONFIRMED_AT] = real_time.time() - settings.TWO_FACTOR_REAUTH_SECONDS - 1
+    session.save()
+
+
+def test_it_asks_for_the_password_again_before_a_new_authenticator_or_new_codes(
+    client, required, settings, nurse, clock
+):
+    device = enrolled(nurse, clock)
+    old_codes = backup_codes_of(nurse)
+    sign_in(client, nurse)
+    client.post(VERIFY, {"code": code_for(device, clock)})
+    password_typed_long_ago(client, settings)
+
+    response = client.get(SETUP)
+    assert response["Location"] == f"{CONFIRM}?next=%2Faccounts%2F2fa%2Fsetup%2F"
+    assert client.post(SETUP, {"code": "123456"})["Location"].startswith(CONFIRM)
+    assert client.post(BACKUP_CODES)["Location"].startswith(CONFIRM)
+    assert list(TOTPDevice.objects.filter(user=nurse)) == [device]  # no new device
+    assert backup_codes_of(nurse) == old_codes
+
+    wrong = client.post(CONFIRM, {"password": "not-my-password", "next": SETUP})
+    assert wrong.status_code == 200 and "That password is not right" in wrong.content.decode()
+    assert client.get(SETUP)["Location"].startswith(CONFIRM)
+
+    right = client.post(CONFIRM, {"password": PASSWORD, "next": SETUP})
+    assert right["Location"] == SETUP
+    assert "Replace your authenticator app" in client.get(SETUP).content.decode()
+    assert client.post(BACKUP_CODES)["Location"] == BACKUP_CODES
+    assert not set(backup_codes_of(nurse)) & set(old_codes)
+
+
+def test_it_asks_a_patient_for_the_password_before_turning_two_factor_on(
+    client, settings, patient_user
+):
+    sign_in(client, patient_user)
+    password_typed_long_ago(client, settings)
+    assert client.get(SETUP)["Location"].startswith(CONFIRM)
+    assert not TOTPDevice.objects.filter(user=patient_user).exists()
+
+
+def test_it_needs_no_second_prompt_just_after_signing_in(client, settings, patient_user):
+    settings.TWO_FACTOR_REAUTH_SECONDS = 300
+    sign_in(client, patient_user)
+    assert client.get(SETUP).status_code == 200
+
+
+def test_it_signs_out_after_five_wrong_passwords_on_the_confirm_page(
+    client, settings, patient_user
+):
+    sign_in(client, patient_user)
+    password_typed_long_ago(client, settings)
+    for _ in range(4):
+        assert client.post(CONFIRM, {"password": "guess"}).status_code == 200
+    response = client.post(CONFIRM, {"password": "guess"})
+    assert response["Location"].startswith("/accounts/login/")
+    assert client.get("/portal/")["Location"].startswith("/accounts/login/")

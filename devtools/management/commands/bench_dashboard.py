@@ -81,6 +81,7 @@ from followup.models import CarePlanTemplate, FollowUpVisit, OverdueSnapshot
 from followup.rules import guidelines, scheduling
 from followup.selectors import dashboard
 from patients.models import Patient
+from survivorship.models import AccessLog
 from survivorship.roles import GROUP_NAMES, Role
 
 MRN_PREFIX = "BENCHDASH-"
@@ -790,6 +791,7 @@ class Command(BaseCommand):
             reset = _reset_peak_rss()
             if opts["probe_tracemalloc"]:
                 tracemalloc.start()
+            last_log = AccessLog.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
             with CaptureQueriesContext(connection) as captured:
                 started = time.perf_counter()
                 response = client.get(url)
@@ -813,6 +815,8 @@ class Command(BaseCommand):
                     "tracemalloc_peak_mb": traced,
                     "queries": len(captured),
                     "sql": [q["sql"] for q in captured.captured_queries],
+                    "log_ms": _access_log_ms(captured.captured_queries),
+                    "log_entries": AccessLog.objects.filter(pk__gt=last_log).count(),
                 }
             )
             del response
@@ -894,6 +898,20 @@ class Command(BaseCommand):
             f"(grew {growth:.0f} MB during the export"
             + ("" if all(run["peak_reset"] for run in runs) else "; peak not resettable here")
             + f"), tracemalloc peak {export['tracemalloc_peak_mb']:.1f} MB."
+        )
+        # Issue 14, finding 6: every patient listed or exported gets an access-log entry.
+        log_ms = [run["log_ms"] for run in runs]
+        pages = ", ".join(
+            f"{row['label'].split(' (')[0]} "
+            f"{_access_log_ms(results['captured'][row['key']]):.1f} ms"
+            for row in results["rows"]
+            if row["key"] in ("page1", "deep", "caseload")
+        )
+        self.stdout.write(
+            f"Access log per patient: the export wrote {runs[0]['log_entries']:,} entries "
+            f"(one per patient, one INSERT ... SELECT) in {_percentile(log_ms, 50):.0f} ms "
+            f"(p50, {_percentile(log_ms, 50) / _percentile(seconds, 50):.1%} of the export); "
+            f"list pages' one bulk insert: {pages}."
         )
         self.stdout.write("")
 
@@ -1136,6 +1154,15 @@ def _time(client, url, n: int) -> list[float]:
         _get(client, url)
         samples.append((time.perf_counter() - started) * 1000)
     return samples
+
+
+def _access_log_ms(queries) -> float:
+    """Time spent writing access-log entries in these captured queries, in ms."""
+    return 1000 * sum(
+        float(q["time"])
+        for q in queries
+        if q["sql"].startswith('INSERT INTO "survivorship_accesslog"')
+    )
 
 
 def _percentile(samples, pct: float) -> float:
