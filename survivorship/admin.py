@@ -1,19 +1,29 @@
 """Django's user admin, plus one action: reset a user's two-factor sign-in (a lost phone)."""
 
 from django.contrib import admin, messages
-from django.contrib.auth.admin import UserAdmin
-from django.contrib.auth.models import User
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group, User
 from django.utils.translation import ngettext
 
-from survivorship.admin_base import ReadOnlyAdmin
+from survivorship.admin_base import LabelledDateTimeMixin, ReadOnlyAdmin
 from survivorship.models import AccessLog
 from survivorship.two_factor.services import two_factor_reset
 
 admin.site.unregister(User)
+admin.site.unregister(Group)
+
+# Plain labelled multiple selects for groups and permissions: filter_horizontal's widget
+# puts aria-label on bare spans (axe: aria-prohibited-attr, WCAG 4.1.2).
+
+
+@admin.register(Group)
+class SurvivorshipGroupAdmin(GroupAdmin):
+    filter_horizontal = ()
 
 
 @admin.register(User)
-class SurvivorshipUserAdmin(UserAdmin):
+class SurvivorshipUserAdmin(LabelledDateTimeMixin, UserAdmin):
+    filter_horizontal = ()
     actions = ["reset_two_factor"]
 
     @admin.action(description="Reset two-factor sign-in", permissions=["change"])
