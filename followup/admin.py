@@ -24,7 +24,7 @@ from followup.models import (
     ScheduleRule,
 )
 from followup.rules import scheduling
-from survivorship.admin_base import AdminReadLogMixin, ReadOnlyAdmin
+from survivorship.admin_base import AdminReadLogMixin, LabelledDateTimeMixin, ReadOnlyAdmin
 
 # --- Templates -----------------------------------------------------------------------------
 
@@ -77,7 +77,7 @@ class ScheduleRuleFormSet(forms.BaseInlineFormSet):
             raise ValidationError(problems)
 
 
-class ScheduleRuleInline(admin.TabularInline):
+class ScheduleRuleInline(admin.StackedInline):  # labelled inputs; see patients/admin.py
     model = ScheduleRule
     form = ScheduleRuleForm
     formset = ScheduleRuleFormSet
@@ -160,7 +160,7 @@ class CarePlanTemplateAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(CarePlan)
-class CarePlanAdmin(AdminReadLogMixin, SimpleHistoryAdmin):
+class CarePlanAdmin(LabelledDateTimeMixin, AdminReadLogMixin, SimpleHistoryAdmin):
     list_display = (
         "patient",
         "diagnosis",
@@ -212,7 +212,7 @@ class CarePlanAdmin(AdminReadLogMixin, SimpleHistoryAdmin):
 
 
 @admin.register(FollowUpVisit)
-class FollowUpVisitAdmin(AdminReadLogMixin, SimpleHistoryAdmin):
+class FollowUpVisitAdmin(LabelledDateTimeMixin, AdminReadLogMixin, SimpleHistoryAdmin):
     list_display = (
         "label",
         "patient",

@@ -27,7 +27,7 @@ from patients.importing import (
     size_problem,
 )
 from patients.models import CancerDiagnosis, DiseaseStatusEvent, Patient, Treatment
-from survivorship.admin_base import AdminReadLogMixin
+from survivorship.admin_base import AdminReadLogMixin, LabelledDateTimeMixin
 from survivorship.roles import Role, users_with_role
 
 
@@ -35,7 +35,9 @@ def _nurses():
     return users_with_role(Role.NURSE).order_by("username")
 
 
-class CancerDiagnosisInline(admin.TabularInline):
+# Stacked, not tabular, inlines: a tabular row's inputs have only the column header, no
+# label, so a screen reader hears "edit text" fourteen times (axe: label, select-name).
+class CancerDiagnosisInline(admin.StackedInline):
     model = CancerDiagnosis
     fields = (
         "cancer_type",
@@ -50,7 +52,7 @@ class CancerDiagnosisInline(admin.TabularInline):
 
 
 @admin.register(Patient)
-class PatientAdmin(AdminReadLogMixin, SimpleHistoryAdmin):
+class PatientAdmin(LabelledDateTimeMixin, AdminReadLogMixin, SimpleHistoryAdmin):
     patient_path = "pk"
     list_display = (
         "medical_record_number",
@@ -73,7 +75,8 @@ class PatientAdmin(AdminReadLogMixin, SimpleHistoryAdmin):
     )
     list_select_related = ("primary_nurse",)
     raw_id_fields = ("user",)
-    filter_horizontal = ("care_team",)
+    # A plain labelled multiple select: filter_horizontal's widget puts aria-label on bare
+    # spans (axe: aria-prohibited-attr).
     readonly_fields = ("created_at", "updated_at")
     inlines = (CancerDiagnosisInline,)
     fieldsets = (
@@ -257,14 +260,14 @@ class PendingImport:
                 pass
 
 
-class TreatmentInline(admin.TabularInline):
+class TreatmentInline(admin.StackedInline):
     model = Treatment
     fields = ("modality", "intent", "started_on", "ended_on")
     extra = 0
     show_change_link = True
 
 
-class DiseaseStatusEventInline(admin.TabularInline):
+class DiseaseStatusEventInline(admin.StackedInline):
     model = DiseaseStatusEvent
     fields = ("event_date", "status", "recurrence_type", "site", "restage", "suggested_status")
     readonly_fields = ("suggested_status",)
@@ -285,7 +288,8 @@ class CancerDiagnosisAdmin(AdminReadLogMixin, SimpleHistoryAdmin):
     list_filter = ("cancer_type", "second_primary", "laterality", "stage_group")
     date_hierarchy = "diagnosed_on"
     list_select_related = ("patient",)
-    autocomplete_fields = ("patient",)
+    # Raw ids, not select2: its combobox has no accessible name (axe: aria-input-field-name).
+    raw_id_fields = ("patient",)
     inlines = (TreatmentInline, DiseaseStatusEventInline)
 
 
@@ -301,7 +305,7 @@ class TreatmentAdmin(AdminReadLogMixin, SimpleHistoryAdmin):
     )
     list_filter = ("modality", "intent", "diagnosis__cancer_type")
     list_select_related = ("diagnosis__patient",)
-    autocomplete_fields = ("diagnosis",)
+    raw_id_fields = ("diagnosis",)
 
     @admin.display(ordering="diagnosis__patient__family_name")
     def patient(self, treatment):
@@ -322,8 +326,7 @@ class DiseaseStatusEventAdmin(AdminReadLogMixin, SimpleHistoryAdmin):
     list_filter = ("status", "recurrence_type", "diagnosis__cancer_type", "suggested_status")
     date_hierarchy = "event_date"
     list_select_related = ("diagnosis__patient", "recorded_by")
-    autocomplete_fields = ("diagnosis",)
-    raw_id_fields = ("recorded_by",)
+    raw_id_fields = ("diagnosis", "recorded_by")
     # Set by patients.services.status_event_record when a nurse records a return of disease.
     readonly_fields = ("suggested_status", "classification_reason")
 

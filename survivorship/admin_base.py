@@ -1,5 +1,7 @@
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.widgets import AdminSplitDateTime
+from django.utils.text import capfirst
 
 from survivorship import audit
 
@@ -91,3 +93,21 @@ class AdminReadLogMixin(SafeActionsMixin):
                 rows=[(patient_ids.get(pk), str(pk)) for pk in pks],
             )
         return response
+
+
+class LabelledDateTimeMixin:
+    """Name both halves of the admin's date-and-time widget for screen readers.
+
+    Django's split widget labels only the date box (its <label> points at ``_0``) and puts
+    "Date:" and "Time:" beside them as plain text, so axe finds two unlabelled inputs.
+    """
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        widget = getattr(field, "widget", None)
+        inner = getattr(widget, "widget", widget)  # unwrap RelatedFieldWidgetWrapper
+        if isinstance(inner, AdminSplitDateTime):
+            label = capfirst(db_field.verbose_name)
+            inner.widgets[0].attrs["aria-label"] = f"{label}: date"
+            inner.widgets[1].attrs["aria-label"] = f"{label}: time"
+        return field

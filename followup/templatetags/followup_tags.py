@@ -43,6 +43,13 @@ def get_item(mapping, key):
 
 
 @register.filter
+def accessible_name(bound_field) -> str:
+    """The name a screen reader gives a field: its aria-label (which names the sign it
+    belongs to) when it has one, else its label."""
+    return bound_field.field.widget.attrs.get("aria-label") or str(bound_field.label)
+
+
+@register.filter
 def review_due(report):
     """The review deadline of a review-level report (None for other levels)."""
 

@@ -6,4 +6,3 @@ from patients.models import FhirClient
 @admin.register(FhirClient)
 class FhirClientAdmin(admin.ModelAdmin):
     list_display = ("name", "application", "active", "created_at")
-    filter_horizontal = ("care_teams",)

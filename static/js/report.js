@@ -15,4 +15,7 @@
     sync(box);
     box.addEventListener("change", function () { sync(box); });
   });
+  // After a refused submit, keyboard and screen-reader users start at the list of problems.
+  var summary = document.getElementById("error-summary");
+  if (summary) summary.focus();
 })();

@@ -40,9 +40,15 @@ def browser():
         os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
 @pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+def page(browser, request):
+    """A fresh context; parametrize indirectly with a viewport (PHONE) to run as a phone."""
+    viewport = getattr(request, "param", None) or DESKTOP
+    context = browser.new_context(viewport=viewport)
     page = context.new_page()
     yield page
     context.close()

@@ -7,7 +7,8 @@ from django.contrib.auth.models import User
 from followup.models import CarePlanTemplate, ReportStatus, SymptomReport, TriageLevel
 from followup.rules.content import GENERAL_WARNING_SIGNS
 from followup.services import plans as followup_services
-from tests.e2e.conftest import ARTIFACTS, login
+from tests.e2e.conftest import ARTIFACTS, DESKTOP, PHONE, login
+from tests.support.accessibility import horizontal_overflow
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -45,6 +46,9 @@ def _shot(page, name):
     print(f"[e2e] screenshot {path}")
 
 
+# The patient's half runs on a desktop and on a phone (390x844), where nothing may stick
+# out sideways.
+@pytest.mark.parametrize("page", [DESKTOP, PHONE], indirect=True, ids=["desktop", "phone"])
 def test_it_takes_a_severe_symptom_from_the_patient_to_the_nurse_and_back(
     live_server, browser, page, nurse, helen_on_the_portal
 ):
@@ -55,6 +59,7 @@ def test_it_takes_a_severe_symptom_from_the_patient_to_the_nurse_and_back(
     # The patient logs a severe new pain.
     login(page, live_server, "helen-marsh", PASSWORD)
     page.wait_for_url(f"{live_server.url}/portal/")
+    assert not horizontal_overflow(page)
     page.get_by_role("link", name="Log a symptom").click()
     page.wait_for_url(f"{live_server.url}/portal/report/")
     details = page.locator("#details-pain")
@@ -64,6 +69,7 @@ def test_it_takes_a_severe_symptom_from_the_patient_to_the_nurse_and_back(
     details.get_by_label(f"How bad is it: {PAIN}").select_option("severe")
     details.get_by_label(f"For how many days: {PAIN}").fill("3")
     details.get_by_label(f"Compared with last time: {PAIN}").select_option("new")
+    assert not horizontal_overflow(page)
     page.get_by_label("Anything else you want us to know?").fill("Sharp pain in my left side.")
     page.get_by_label("How much have you worried").select_option("7")
     _shot(page, "symptoms-1-patient-report")
@@ -79,6 +85,7 @@ def test_it_takes_a_severe_symptom_from_the_patient_to_the_nurse_and_back(
     assert (report.triage_level, report.triage_rule) == (TriageLevel.URGENT, "severe_sign")
     assert report.plan is not None
     assert report.worry == 7
+    assert not horizontal_overflow(page)
     _shot(page, "symptoms-2-patient-call-now")
 
     # The nurse, in her own browser session.

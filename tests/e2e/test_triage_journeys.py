@@ -10,7 +10,8 @@ from followup.models import CarePlanTemplate, KnownBaseline, SymptomReport
 from followup.services import plans as followup_services
 from followup.services import reports as reporting
 from patients.models import CancerDiagnosis, CancerType
-from tests.e2e.conftest import ARTIFACTS, login
+from tests.e2e.conftest import ARTIFACTS, DESKTOP, PHONE, login
+from tests.support.accessibility import horizontal_overflow
 from tests.support.factories import make_patient
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -83,6 +84,7 @@ def test_a_nurse_marks_a_sign_as_known_and_the_same_report_stops_alerting(
     assert not errors, errors
 
 
+@pytest.mark.parametrize("page", [DESKTOP, PHONE], indirect=True, ids=["desktop", "phone"])
 def test_a_patient_ticks_prostate_leg_weakness_and_is_told_to_call_now(live_server, page, nurse):
     errors: list[str] = []
     _watch_console(page, errors)
@@ -104,6 +106,7 @@ def test_a_patient_ticks_prostate_leg_weakness_and_is_told_to_call_now(live_serv
     page.get_by_role("checkbox", name="New weakness or numbness in your legs").check()
     page.get_by_label("How bad is it: New weakness", exact=False).select_option("mild")
     page.get_by_label("Compared with last time: New weakness", exact=False).select_option("new")
+    assert not horizontal_overflow(page)
     _shot(page, "triage-4-patient-leg-weakness")
     page.get_by_role("button", name="Send to my care team").click()
     urgent = page.get_by_test_id("urgent-message")
@@ -111,5 +114,6 @@ def test_a_patient_ticks_prostate_leg_weakness_and_is_told_to_call_now(live_serv
     assert "Please call your care team now" in urgent.inner_text()
     report = SymptomReport.objects.get(patient=patient)
     assert report.triage_level == "urgent"
+    assert not horizontal_overflow(page)
     _shot(page, "triage-5-patient-call-now")
     assert not errors, errors

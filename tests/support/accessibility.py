@@ -82,16 +82,74 @@ def horizontal_overflow(page) -> list[str]:
 
 FOCUS_JS = """() => {
     const el = document.activeElement;
-    if (!el || el === document.body) return null;
+    if (!el || el === document.body || el === document.documentElement) return null;
+    if (!el.dataset.focusSeen) el.dataset.focusSeen = String(Math.random()).slice(2);
     const style = getComputedStyle(el);
     const ring = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2;
-    const label = (el.getAttribute('aria-label') || el.innerText || el.value ||
-                   el.name || el.id || '').trim().slice(0, 60);
-    return {tag: el.tagName.toLowerCase(), label, ring, outline: style.outlineColor,
-            inMain: !!el.closest('main'), id: el.id || ''};
+    const box = el.getBoundingClientRect();
+    const label = (el.getAttribute('aria-label') || (el.labels && el.labels[0]
+                   && el.labels[0].innerText) || el.innerText || el.value || el.id || '')
+                  .trim().replace(/\\s+/g, ' ').slice(0, 80);
+    return {key: el.dataset.focusSeen, tag: el.tagName.toLowerCase(), id: el.id || '',
+            label, ring, inMain: !!el.closest('main'),
+            top: box.top + window.scrollY, left: box.left + window.scrollX,
+            visible: box.width > 0 && box.height > 0};
 }"""
 
 
 def focused(page) -> dict | None:
-    """The focused element: its tag, a label, and whether it shows a 2 px+ outline."""
+    """The focused element: tag, id, a label, page position, and whether it shows a ring
+    (an outline of 2 px or more; the app's is 3 px #ffbf47)."""
     return page.evaluate(FOCUS_JS)
+
+
+def tab_until(page, predicate, limit=400) -> list[dict]:
+    """Press Tab until the focused element satisfies predicate; every stop on the way.
+
+    Fails if focus comes back to an element already visited (a trap or a loop) or leaves
+    the page before predicate holds."""
+    stops, seen = [], set()
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        here = focused(page)
+        assert here is not None, f"focus left the page after {len(stops)} stops"
+        if stops and here["key"] == stops[-1]["key"]:
+            continue  # the next part of one control (a date input's month, day, year)
+        assert here["key"] not in seen, f"focus came back to {here} (a keyboard trap)"
+        seen.add(here["key"])
+        stops.append(here)
+        if predicate(here):
+            return stops
+    raise AssertionError(f"{limit} Tabs did not reach the element; last: {stops[-3:]}")
+
+
+def tab_off_the_page(page, limit=400) -> list[dict]:
+    """Tab from where focus is until it leaves the document: proves there is no trap."""
+    stops, seen = [], set()
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        here = focused(page)
+        if here is None:
+            return stops
+        if stops and here["key"] == stops[-1]["key"]:
+            continue
+        assert here["key"] not in seen, f"focus came back to {here} (a keyboard trap)"
+        seen.add(here["key"])
+        stops.append(here)
+    raise AssertionError(f"focus never left the page in {limit} Tabs (a trap)")
+
+
+def reading_order_problems(stops: list[dict]) -> list[str]:
+    """Focus that goes back up the page in the same or an earlier column, or leftwards
+    within a line, in main. (Up and to the right is the next column of a row.)"""
+    main = [s for s in stops if s["inMain"] and s["visible"]]
+    problems = []
+    for before, after in zip(main, main[1:], strict=False):
+        dy, dx = after["top"] - before["top"], after["left"] - before["left"]
+        if (dy < -4 and dx <= 0) or (abs(dy) <= 4 and dx < 0):
+            problems.append(f"{before['label']!r} then {after['label']!r}")
+    return problems
+
+
+def without_ring(stops: list[dict]) -> list[str]:
+    return [f"{s['tag']} {s['label']!r}" for s in stops if s["visible"] and not s["ring"]]
