@@ -26,8 +26,39 @@ class SurvivorshipGroupAdmin(GroupAdmin):
 
 
 @admin.register(User)
-from survivorship import directory
-from survivorship.admin_base import LabelledDateTimeMixin, ReadOnlyAdmin, SafeActionsMixin
+class SurvivorshipUserAdmin(SafeActionsMixin, LabelledDateTimeMixin, UserAdmin):
+    filter_horizontal = ()
+    actions = ["deactivate", "reset_two_factor"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # deactivate instead: the access log must keep who did what
+
+    @admin.action(description="Deactivate (cannot sign in; history kept)", permissions=["change"])
+    def deactivate(self, request, queryset):
+        users = [user for user in queryset if user.pk != request.user.pk]
+        if len(users) < queryset.count():
+            self.message_user(request, "You cannot deactivate yourself.", messages.WARNING)
+        done = sum(user_deactivate(user=user, by=request.user) for user in users)
+        still_primary = directory.patients().primary_patients_of([u.pk for u in users])
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d account was deactivated: it can no longer sign in, and its "
+                "history is kept.",
+                "%(count)d accounts were deactivated: they can no longer sign in, and their "
+                "history is kept.",
+                done,
+            )
+            % {"count": done},
+            messages.SUCCESS,
+        )
+        if still_primary:
+            self.message_user(
+                request,
+                f"{still_primary} active patients still have a deactivated primary nurse: "
+                "reassign them on the dashboard so urgent alerts reach someone.",
+                messages.WARNING,
+            )
 
     @admin.action(description="Reset two-factor sign-in", permissions=["change"])
     def reset_two_factor(self, request, queryset):
