@@ -89,12 +89,18 @@ def patient_reminders(*, patient, limit=10):
 def patient_schedule(*, patient, today=None, upcoming=5):
     """What the patient page shows: overdue items, the next few, and recent past ones."""
     today = today or timezone.localdate()
-    visits = FollowUpVisit.objects.filter(patient=patient, plan__status="active")
+    # The open items of a patient's active plans are a few dozen at most: one query,
+    # split here into overdue (window ended) and the next few.
+    open_items = list(
+        FollowUpVisit.objects.filter(patient=patient, plan__status="active")
+        .open()
+        .order_by("due_date", "pk")
+    )
     return {
-        "overdue": list(visits.overdue(today).order_by("window_end")),
-        "upcoming": list(
-            visits.open().filter(window_end__gte=today).order_by("due_date")[:upcoming]
+        "overdue": sorted(
+            (v for v in open_items if v.window_end < today), key=lambda v: (v.window_end, v.pk)
         ),
+        "upcoming": [v for v in open_items if v.window_end >= today][:upcoming],
         "done": list(
             FollowUpVisit.objects.filter(patient=patient)
             .exclude(status__in=["planned", "scheduled"])

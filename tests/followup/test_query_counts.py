@@ -110,6 +110,8 @@ TABLES = ("django_session", "auth_user", "otp_static_staticdevice")
 # query, read once and then shared by every page).
 DASHBOARD_COLD, DASHBOARD_WARM, QUALITY_COLD, QUALITY_WARM = 8, 5, 13, 10
 PORTAL_CALENDAR, PORTAL_PREFERENCES = 7, 7
+# Signed in with a second factor: FIXED included.
+PATIENT_PAGE = 22
 
 
 @pytest.mark.redis
@@ -206,3 +208,20 @@ def test_the_portal_calendar_and_preferences_pages_do_not_grow_with_the_plan(
     add_items(plan, 12, days_overdue=-30)
     big = (count(client, "/portal/calendar/"), count(client, "/portal/preferences/"))
     assert small == big == (PORTAL_CALENDAR, PORTAL_PREFERENCES)
+
+
+def test_the_patient_page_runs_the_same_queries_for_a_longer_record(client, nurse):
+    (plan,) = add_patients(nurse, 1, 0)
+    verified(client, nurse)
+    url = f"/nurse/patients/{plan.patient_id}/"
+    count(client, url)  # reads the permissions into the cache
+    small = count(client, url)
+    add_items(plan, 6)
+    add_items(plan, 6, days_overdue=-40)
+    for n in range(3):
+        reporting.report_submit(
+            patient=plan.patient,
+            submission_key=f"more-{n}",
+            signs=[{"code": "fatigue", "label": "fatigue", "severity": "mild", "trend": "new"}],
+        )
+    assert small == count(client, url) == PATIENT_PAGE
