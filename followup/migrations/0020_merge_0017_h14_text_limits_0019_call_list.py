@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('followup', '0017_h14_text_limits'),
-        ('followup', '0019_call_list'),
+        ("followup", "0017_h14_text_limits"),
+        ("followup", "0019_call_list"),
     ]
 
-    operations = [
-    ]
+    operations = []

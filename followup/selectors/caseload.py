@@ -98,13 +98,17 @@ def caseload(
     )
 
 
-def patient_timeline(*, patient: Patient) -> dict:
-    """The record's timeline plus follow-up items that happened (or did not) and messages."""
+def patient_timeline(*, patient: Patient, done=None) -> dict:
+    """The record's timeline plus follow-up items that happened (or did not) and messages.
+
+    ``done``: those items, when the caller has them already (the patient page does).
+    """
     entries = []
     # Follow-up items that have happened (or did not): the schedule on the timeline.
-    done = FollowUpVisit.objects.filter(patient=patient).exclude(
-        status__in=[VisitStatus.PLANNED, VisitStatus.SCHEDULED]
-    )
+    if done is None:
+        done = FollowUpVisit.objects.filter(patient=patient).exclude(
+            status__in=[VisitStatus.PLANNED, VisitStatus.SCHEDULED]
+        )
     entries += [
         TimelineEntry(visit.completed_on or visit.due_date, "visit", visit, None) for visit in done
     ]

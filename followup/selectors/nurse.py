@@ -56,15 +56,18 @@ def due_and_overdue(*, user, today=None, limit=10) -> dict:
     """The nurse's 'due and overdue' panel: open items of every patient they may see."""
     today = today or timezone.localdate()
     visits = FollowUpVisit.objects.for_user(user).filter(plan__status="active")
-    overdue = visits.overdue(today)
-    due_soon = visits.open().filter(
-        window_end__gte=today, due_date__lte=today + timedelta(days=DUE_SOON_DAYS)
+    is_overdue = Q(window_end__lt=today)
+    is_due_soon = Q(window_end__gte=today, due_date__lte=today + timedelta(days=DUE_SOON_DAYS))
+    # Both counts in one pass over the open items (it was two).
+    counts = visits.open().aggregate(
+        overdue_count=Count("pk", filter=is_overdue),
+        due_soon_count=Count("pk", filter=is_due_soon),
     )
+    rows = visits.open().select_related("patient")
     return {
-        "overdue": list(overdue.select_related("patient").order_by("window_end", "pk")[:limit]),
-        "overdue_count": overdue.count(),
-        "due_soon": list(due_soon.select_related("patient").order_by("due_date", "pk")[:limit]),
-        "due_soon_count": due_soon.count(),
+        "overdue": list(rows.filter(is_overdue).order_by("window_end", "pk")[:limit]),
+        "due_soon": list(rows.filter(is_due_soon).order_by("due_date", "pk")[:limit]),
+        **counts,
         "today": today,
     }
 
@@ -87,12 +90,18 @@ def patient_reminders(*, patient, limit=10):
 def patient_schedule(*, patient, today=None, upcoming=5):
     """What the patient page shows: overdue items, the next few, and recent past ones."""
     today = today or timezone.localdate()
-    visits = FollowUpVisit.objects.filter(patient=patient, plan__status="active")
+    # The open items of a patient's active plans are a few dozen at most: one query,
+    # split here into overdue (window ended) and the next few.
+    open_items = list(
+        FollowUpVisit.objects.filter(patient=patient, plan__status="active")
+        .open()
+        .order_by("due_date", "pk")
+    )
     return {
-        "overdue": list(visits.overdue(today).order_by("window_end")),
-        "upcoming": list(
-            visits.open().filter(window_end__gte=today).order_by("due_date")[:upcoming]
+        "overdue": sorted(
+            (v for v in open_items if v.window_end < today), key=lambda v: (v.window_end, v.pk)
         ),
+        "upcoming": [v for v in open_items if v.window_end >= today][:upcoming],
         "done": list(
             FollowUpVisit.objects.filter(patient=patient)
             .exclude(status__in=["planned", "scheduled"])

@@ -130,17 +130,8 @@ def overdue_export(request):
     """Stream the filtered list as CSV, a chunk of rows at a time (little memory)."""
     today = timezone.localdate()
     filters = _filters(request, _nurse_names())
-    field_name, descending = dashboard.SORTS[filters.sort]
-    visits = dashboard.overdue_list(request.user, filters, today).order_by(
-        *([f"-{field_name}", "-pk"] if descending else [field_name, "pk"])
-    )
-    rows = visits.values_list(
-        "patient__medical_record_number", "patient__given_name", "patient__family_name",
-        "label", "kind", "cancer_type", "due_date", "window_start", "window_end",
-        "patient__primary_nurse__first_name", "patient__primary_nurse__last_name",
-        "patient__primary_nurse__username", "last_reminder_status", "last_reminder_at",
-        "contacted_at", "contact_note",
-    )  # fmt: skip
+    visits = dashboard.overdue_list(request.user, filters, today)
+    rows = dashboard.overdue_export_rows(request.user, filters, today)
     # The export itself (even an empty one), then one entry per patient exported, in one
     # INSERT ... SELECT, so each patient's "who has seen my record" shows it (issue 14, 6).
     audit.record(action="export", object_type="overdue list", object_id=filters.sort)
@@ -148,7 +139,7 @@ def overdue_export(request):
 
     def generate():
         for (mrn, given, family, label, kind, cancer, due, start, end, first, last, username,
-             status, sent, contacted, note) in rows.iterator(chunk_size=2000):  # fmt: skip
+             contacted, note, status, sent) in rows:  # fmt: skip
             yield [
                 safe_cell(cell)
                 for cell in (
@@ -215,7 +206,9 @@ def _back(request):
 @require_POST
 def item_contacted(request, pk):
     visit = _visit_in_scope(request, pk)
-    note = request.POST.get("note", "").replace("\x00", "").strip()
+    # The overdue list names each row's note after its item (one page-wide form).
+    note = request.POST.get(f"note-{visit.pk}") or request.POST.get("note", "")
+    note = note.replace("\x00", "").strip()
     if not note:
         messages.error(request, "Add a short note about the contact.")
         return _back(request)

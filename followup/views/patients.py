@@ -110,5 +110,7 @@ def patient_detail(request, pk):
         .select_related("set_by"),
         "baseline_form": BaselineForm(signs=reporting.sign_choices(patient)),
     }
-    context.update(caseload_selectors.patient_timeline(patient=patient))
+    context.update(
+        caseload_selectors.patient_timeline(patient=patient, done=context["schedule"]["done"])
+    )
     return render(request, "followup/nurse/patient_detail.html", context)

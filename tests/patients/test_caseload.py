@@ -43,12 +43,12 @@ def test_it_lists_the_caseload_in_a_constant_number_of_queries(
 ):
     build_caseload(nurse, count)
     client.force_login(nurse)
-    # session, user, groups, two-factor device check (2), patient-role check, user and
-    # group permissions (scope),
-    # count, page, diagnoses prefetch, the due/overdue panel (two lists, two counts) and
-    # the triage queue preview (empty here, so no signs prefetch), one access-log insert
-    # for every patient shown: the same for 5 patients and for 200.
-    with django_assert_num_queries(17):
+    # session, the user with their roles, two-factor device check (2), permissions (scope,
+    # one query on a cold cache), count, page, diagnoses prefetch, the due/overdue panel
+    # (two lists, one count of both), the triage queue preview (empty here, so no
+    # signs prefetch) and one access-log insert for every patient shown: the same for 5
+    # patients and for 200.
+    with django_assert_num_queries(13):
         response = client.get("/nurse/?scope=all&sort=-name")
     assert response.status_code == 200
     assert len(response.context["page"].object_list) == min(count, 25)
