@@ -117,6 +117,8 @@ def _kwargs(name: str) -> dict:
         "nurse:plan_edit": "plan",
         "nurse:plan_print": "plan",
         "nurse:visit_add": "plan",
+        "nurse:plan_letter_send": "plan",
+        "nurse:call_log": "patient",
         "nurse:report": "report",
         "portal:report_done": "report",
         "caregiver:patient": "patient",
@@ -124,7 +126,7 @@ def _kwargs(name: str) -> dict:
     }
     if name in table:
         return by_name[table[name]]()
-    if name == "portal:checkin":
+    if name in ("portal:checkin", "portal:checkin_nothing_new"):
         return {"pk": CheckIn.objects.filter(patient=maria).order_by("-pk").first().pk}
     grant = CaregiverGrant.objects.live().filter(patient=maria).order_by("pk").first()
     if name == "nurse:caregiver_revoke":
