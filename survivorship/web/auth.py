@@ -56,7 +56,7 @@ class UserWithRolesBackend(ModelBackend):
         return user_obj._perm_cache
 
 
-def _shared_cache() -> bool:
+def permissions_are_shared() -> bool:
     return settings.CACHES["default"]["BACKEND"] in SHARED_CACHES
 
 
@@ -71,7 +71,7 @@ def _read_permissions(user) -> set[str]:
 
 
 def _permissions_of(user) -> set[str]:
-    if not _shared_cache():
+    if not permissions_are_shared():
         return _read_permissions(user)
     key = PERMS_KEY.format(user.pk)
     found = cache.get_many([GENERATION_KEY, key])

@@ -5,14 +5,13 @@ from datetime import date
 
 import pytest
 from django.contrib.auth.models import Permission
-from django.db import connection
 from django.forms import CheckboxInput
-from django.test.utils import CaptureQueriesContext
 
 from followup.models import CalendarFeed, CarePlan, CarePlanTemplate, FollowUpVisit
 from followup.services import plans as services
 from patients.models import CancerDiagnosis
 from tests.support.factories import make_patient
+from tests.support.queries import warm_count
 
 TEMPLATES_URL = "/admin/followup/careplantemplate/"
 
@@ -295,9 +294,7 @@ def test_the_plan_and_item_lists_load_and_search_by_patient(admin_client, plan):
 
 
 def _queries(client, url) -> int:
-    with CaptureQueriesContext(connection) as context:
-        assert client.get(url).status_code == 200
-    return len(context)
+    return warm_count(client, url)
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ from followup.rules import guidelines
 from followup.services import plans as services
 from patients.models import CancerDiagnosis, Treatment
 from tests.support.factories import make_patient
+from tests.support.queries import permission_queries, warm_count
 
 TODAY = timezone.localdate()
 
@@ -310,11 +311,9 @@ def test_it_shows_the_plan_page_in_a_constant_number_of_queries(
     for i in range(extra_items):
         services.visit_add(plan=plan, kind="lab", label=f"Test {i}", due_date=TODAY)
     client.force_login(nurse)
-    # session, user, groups, two-factor device check (2), patient check, 2 permission
-    # lookups, plan, its access-log entry, 3 counts
-    # (total/completed/scheduled in one, overdue), visits
-    with django_assert_num_queries(13):
-        assert client.get(f"/nurse/plans/{plan.pk}/").status_code == 200
+    # session, user with roles, two-factor devices (2), plan, counts (total/completed/
+    # scheduled in one, overdue), shared-care letters, visits, the access-log entry
+    assert warm_count(client, f"/nurse/plans/{plan.pk}/") == 10 + permission_queries()
 
 
 def test_it_hides_another_caseloads_plans_and_items(client, nurse2, plan):
