@@ -10,7 +10,6 @@ from followup.models import (
     ItemKind,
     NurseAlertPreference,
     Outcome,
-    PlanStatus,
     Resolution,
     Severity,
     Trend,
@@ -101,7 +100,8 @@ class PlanStartForm(forms.Form):
 class PlanEditForm(forms.Form):
     template = TemplateChoiceField(queryset=CarePlanTemplate.objects.none(), empty_label=None)
     start_date = DateField(widget=DateInput())
-    status = forms.ChoiceField(choices=PlanStatus.choices)
+    # Pausing, resuming and ending have their own page (nurse:plan_status): each says
+    # what it does to reminders and to the nurse's review task.
     owner = NurseChoiceField(queryset=nurses(), required=False, label="Owner nurse")
     checkin_frequency = forms.ChoiceField(
         label="Symptom check-ins", choices=CheckInFrequency.choices
@@ -481,3 +481,102 @@ class CallLogForm(forms.Form):
         elif pause is not None:
             self.add_error("pause_until", "A pause date goes with “pause check-ins” only.")
         return data
+
+
+class PlanAfterReturnForm(forms.Form):
+    """Asked while recording a return of disease: what the surveillance plan does next.
+
+    Booked appointments are asked about one by one (``cancel_<pk>``: keep or cancel).
+    Applies only when the event saved is a recurrence or progression.
+    """
+
+    # Included by the patients app's status event page (patients/extensions.py).
+    template_name = "followup/nurse/_plan_after_return.html"
+
+    ACTIONS = [
+        ("pause", "Pause the surveillance plan (routine reminders stop; check-ins go on)"),
+        ("keep", "Keep the plan running as it is"),
+        ("end", "End the plan (it stays in the patient's history)"),
+    ]
+
+    plan_action = forms.ChoiceField(
+        label="If the disease has come back: the care plan",
+        choices=ACTIONS,
+        initial="pause",
+        widget=forms.RadioSelect,
+    )
+    checkin_frequency = forms.ChoiceField(
+        label="Symptom check-ins from now on", choices=CheckInFrequency.choices
+    )
+
+    def __init__(self, *args, plan, booked, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.plan = plan
+        self.booked = booked
+        self.fields["checkin_frequency"].initial = plan.checkin_frequency
+        for visit in booked:
+            when = timezone.localtime(visit.scheduled_at)
+            self.fields[f"cancel_{visit.pk}"] = forms.ChoiceField(
+                label=f"{visit.label}, booked for {when:%Y-%m-%d %H:%M}",
+                choices=[("keep", "Keep"), ("cancel", "Cancel")],
+                initial="keep",
+                required=False,  # not answered: kept
+                widget=forms.RadioSelect(attrs={"class": "form-check-inline"}),
+                help_text="If the plan is paused.",
+            )
+
+    def booked_fields(self):
+        return [self[f"cancel_{visit.pk}"] for visit in self.booked]
+
+    def cancel_visits(self) -> list[int]:
+        return [
+            visit.pk
+            for visit in self.booked
+            if self.cleaned_data.get(f"cancel_{visit.pk}") == "cancel"
+        ]
+
+
+class PlanStatusForm(forms.Form):
+    """Pause, resume, end, or replace a plan from its own page (nurse:plan_status)."""
+
+    action = forms.ChoiceField(
+        choices=[("pause", "Pause"), ("resume", "Resume"), ("end", "End"), ("replace", "New")]
+    )
+    reason = forms.CharField(
+        label="Why",
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"maxlength": 200}),
+    )
+    start_date = DateField(label="The new plan counts from", required=False, widget=DateInput())
+    confirm = forms.BooleanField(required=False)
+
+    def __init__(self, *args, booked=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.booked = list(booked)
+        for visit in self.booked:
+            when = timezone.localtime(visit.scheduled_at)
+            self.fields[f"cancel_{visit.pk}"] = forms.ChoiceField(
+                label=f"{visit.label}, booked for {when:%Y-%m-%d %H:%M}",
+                choices=[("keep", "Keep"), ("cancel", "Cancel")],
+                initial="keep",
+                required=False,
+                widget=forms.RadioSelect(attrs={"class": "form-check-inline"}),
+            )
+
+    def booked_fields(self):
+        return [self[f"cancel_{visit.pk}"] for visit in self.booked]
+
+    def clean(self):
+        data = super().clean()
+        action = data.get("action")
+        if action == "pause" and not (data.get("reason") or "").strip():
+            self.add_error("reason", "Say why the plan is paused: the care team will see it.")
+        if action == "replace" and not data.get("start_date"):
+            self.add_error("start_date", "Enter the date the new plan counts from.")
+        if action == "end" and not data.get("confirm"):
+            self.add_error(None, "Tick “I understand the plan cannot be resumed” to end it.")
+        return data
+
+    def cancel_visits(self) -> list[int]:
+        return [v.pk for v in self.booked if self.cleaned_data.get(f"cancel_{v.pk}") == "cancel"]

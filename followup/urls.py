@@ -8,7 +8,7 @@ app; everything that joins the record to follow-up lives here.
 
 from django.urls import include, path, re_path
 
-from followup.views import calls, caregiver, dashboard, nurse, portal
+from followup.views import calls, caregiver, dashboard, nurse, portal, recurrence
 from followup.views import patients as caseload
 from patients import views as records
 from survivorship.audit import views as audit_views
@@ -44,6 +44,7 @@ nurse_patterns = [
     path("patients/<int:pk>/plans/new/", nurse.plan_create, name="plan_create"),
     path("plans/<int:pk>/", nurse.plan_detail, name="plan"),
     path("plans/<int:pk>/edit/", nurse.plan_edit, name="plan_edit"),
+    path("plans/<int:pk>/status/", recurrence.plan_status, name="plan_status"),
     path("plans/<int:pk>/print/", nurse.plan_print, name="plan_print"),
     path("plans/<int:pk>/letter.pdf", nurse.plan_letter, name="plan_letter"),
     path("plans/<int:pk>/letter/send/", nurse.plan_letter_send, name="plan_letter_send"),

@@ -176,13 +176,15 @@ def status_event_record(
     override_status: str = "",
     override_note: str = "",
     by: User | None = None,
+    then=None,
 ) -> DiseaseStatusEvent:
     """Save a status event; a return of disease is classified as recurrence or progression.
 
     ``reported_status`` is a DiseaseStatus value or ``RETURN``. Recording
     ``recurrence`` or ``progression`` directly is treated as a return of disease too,
     so the suggestion and its reason are always kept. ``override_status`` replaces the
-    suggestion and requires ``override_note``.
+    suggestion and requires ``override_note``. ``then(event)``, if given, runs after the
+    save in the same transaction: its refusal (ValidationError) undoes the save.
     """
     if reported_status == RETURN or reported_status in RETURN_OF_DISEASE:
         if not event.event_date:
@@ -216,7 +218,10 @@ def status_event_record(
         event.override_note = ""
     if by is not None and event.recorded_by_id is None:
         event.recorded_by = by
-    return _save(event)
+    saved = _save(event)
+    if then is not None:
+        then(saved)  # what the apps above do next (the care plan), in this transaction
+    return saved
 
 
 def portal_username_for(patient: Patient) -> str:

@@ -5,7 +5,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from patients import selectors, services
+from patients import extensions, selectors, services
 from patients.forms import (
     CaregiverGrantForm,
     DiagnosisForm,
@@ -23,7 +23,9 @@ from survivorship.web.access import role_required
 def _form_page(request, *, form, title, patient, cancel_url, **extra):
     context = {"form": form, "title": title, "patient": patient, "cancel_url": cancel_url}
     context.update(extra)
-    return render(request, "patients/form.html", context, status=400 if form.errors else 200)
+    step_form = extra.get("step_form")
+    failed = form.errors or (step_form is not None and step_form.errors)
+    return render(request, "patients/form.html", context, status=400 if failed else 200)
 
 
 def _saved(request, patient, text):
@@ -221,7 +223,14 @@ def _status_event_page(request, *, diagnosis, event):
             if key in request.GET
         }
     form = StatusEventForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    # What happens to the care plan, asked in the same step (registered by followup).
+    step = extensions.status_event_step()
+    step_form = (
+        step.form(diagnosis=diagnosis, event=event, data=request.POST or None) if step else None
+    )
+    notes: list[str] = []
+    step_valid = step_form is None or step_form.is_valid()
+    if request.method == "POST" and form.is_valid() and step_valid:
         data = form.cleaned_data
         event.event_date = data["event_date"]
         event.recurrence_type = data["recurrence_type"]
@@ -235,13 +244,20 @@ def _status_event_page(request, *, diagnosis, event):
                 override_status=data["override_status"],
                 override_note=data["override_note"],
                 by=request.user,
-            )
+                then=(
+                    (lambda saved: notes.append(
+                        step.apply(form=step_form, event=saved, by=request.user)))
+                    if step_form is not None
+                    else None
+                ),
+            )  # fmt: skip
         except ValidationError as error:
             form.add_model_errors(error)
         else:
             text = f"Recorded: {saved.title}."
             if saved.classification_reason:
                 text += f" Classification: {saved.classification_reason}."
+            text = " ".join([text, *filter(None, notes)])
             return _saved(request, diagnosis.patient, text)
     return _form_page(
         request,
@@ -250,6 +266,7 @@ def _status_event_page(request, *, diagnosis, event):
         patient=diagnosis.patient,
         cancel_url=reverse("nurse:patient", args=[diagnosis.patient_id]),
         diagnosis=diagnosis,
+        step_form=step_form,
         status_history=diagnosis.status_events.exclude(pk=event.pk).order_by("-event_date"),
     )
 

@@ -229,6 +229,8 @@ CELERY_BEAT_SCHEDULE = {
 }
 # /healthz reports the beat as late when its heartbeat is older than this.
 HEARTBEAT_MAX_AGE = timedelta(seconds=env_int("HEARTBEAT_MAX_AGE_SECONDS", 300, minimum=30))
+# A plan paused for a return of disease is reviewed by its nurse within this many days.
+PLAN_REVIEW_DAYS = env_int("PLAN_REVIEW_DAYS", 7, minimum=1)
 
 # --- Authentication ---------------------------------------------------------------------
 PASSWORD_HASHERS = [

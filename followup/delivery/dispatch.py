@@ -42,6 +42,7 @@ from followup.models import (
     OPEN_STATUSES,
     CheckInStatus,
     DeliveryAttempt,
+    PlanStatus,
     Reminder,
     ReminderKind,
     ReminderStatus,
@@ -151,7 +152,7 @@ def send_batch(ids: list[int], *, now: datetime | None = None) -> Counter:
         results["not-claimed"] += len(set(ids)) - len(claimed)
     rows = (
         Reminder.objects.select_related(
-            "patient__reminder_preference", "visit", "checkin", "recipient_user"
+            "patient__reminder_preference", "visit__plan", "checkin", "recipient_user"
         )
         .filter(pk__in=claimed)
         .order_by("send_at", "pk")
@@ -261,6 +262,9 @@ def _why_not(reminder: Reminder, now: datetime) -> tuple[str, str] | None:
     if visit is not None and reminder.kind == ReminderKind.OVERDUE:
         if visit.status not in OPEN_STATUSES:
             return "cancelled", "the follow-up item is no longer open"
+        if visit.plan.status != PlanStatus.ACTIVE:
+            # Paused for a return of disease, or ended: no "please book" prompts (issue 19).
+            return "cancelled", f"the care plan is {visit.plan.get_status_display().lower()}"
     elif visit is not None and (
         visit.status != VisitStatus.SCHEDULED or reminder.context.get("days_before") is None
     ):
@@ -320,7 +324,7 @@ def send_one(
     if not _claim(pk, now):
         return "not-claimed"
     reminder = Reminder.objects.select_related(
-        "patient__reminder_preference", "visit", "checkin", "recipient_user"
+        "patient__reminder_preference", "visit__plan", "checkin", "recipient_user"
     ).get(pk=pk)
     return _send_claimed(reminder, transports, now=now, health=health or ChannelOutcomes())
 

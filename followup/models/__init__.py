@@ -10,6 +10,7 @@ from followup.models.channels import ChannelHealth
 from followup.models.checkins import CheckIn, CheckInStatus
 from followup.models.letters import SharedCareLetter
 from followup.models.plans import (
+    OPEN_PLAN_STATUSES,
     CalendarFeed,
     CarePlan,
     CarePlanTemplate,
@@ -69,6 +70,7 @@ __all__ = [
     "NurseAlertPreference",
     "OverdueSnapshot",
     "Outcome",
+    "OPEN_PLAN_STATUSES",
     "PlanStatus",
     "Reminder",
     "ReminderKind",

@@ -77,6 +77,19 @@ class CarePlanTemplate(models.Model):
         review = " (needs clinical review)" if self.needs_clinical_review else ""
         return f"{self.name}, version {self.version}{review}"
 
+    @property
+    def is_paused(self) -> bool:
+        return self.status == PlanStatus.PAUSED
+
+    @property
+    def is_ended(self) -> bool:
+        return self.status == PlanStatus.COMPLETED
+
+    @property
+    def review_open(self) -> bool:
+        """The nurse still has to review this plan (paused for a return of disease)."""
+        return self.is_paused and self.review_due_on is not None and self.reviewed_at is None
+
     def rule_specs(self) -> list[scheduling.RuleSpec]:
         return [rule.as_spec() for rule in self.rules.all()]
 
@@ -137,6 +150,10 @@ class PlanStatus(models.TextChoices):
     COMPLETED = "completed", "Completed"
 
 
+# Plans that still follow the patient: paused ones keep their check-ins (issue 19).
+OPEN_PLAN_STATUSES = (PlanStatus.ACTIVE, PlanStatus.PAUSED)
+
+
 class CheckInFrequency(models.TextChoices):
     DEFAULT = "default", "Weekly for the first 6 months, then monthly"
     WEEKLY = "weekly", "Weekly"
@@ -182,6 +199,31 @@ class CarePlan(models.Model):
         default=CheckInFrequency.DEFAULT,
     )
     generated_through = models.DateField(null=True, blank=True, editable=False)
+    # Paused when the disease came back (issue 19): why, for which status event, and the
+    # nurse's task to review the plan by a date. The review is done when the plan is
+    # resumed, replaced by a new plan or ended.
+    paused_at = models.DateTimeField(null=True, blank=True, editable=False)
+    pause_reason = models.CharField(max_length=200, blank=True, editable=False)
+    paused_for_event = models.ForeignKey(
+        "patients.DiseaseStatusEvent",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    review_due_on = models.DateField(null=True, blank=True, editable=False)
+    reviewed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    ended_at = models.DateTimeField(null=True, blank=True, editable=False)
+    end_reason = models.CharField(max_length=200, blank=True, editable=False)
+    replaced_by = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="replaces",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -209,6 +251,19 @@ class CarePlan(models.Model):
 
     def __str__(self):
         return f"Care plan for {self.diagnosis.cancer_name} from {self.start_date:%Y-%m-%d}"
+
+    @property
+    def is_paused(self) -> bool:
+        return self.status == PlanStatus.PAUSED
+
+    @property
+    def is_ended(self) -> bool:
+        return self.status == PlanStatus.COMPLETED
+
+    @property
+    def review_open(self) -> bool:
+        """The nurse still has to review this plan (paused for a return of disease)."""
+        return self.is_paused and self.review_due_on is not None and self.reviewed_at is None
 
     def rule_specs(self) -> list[scheduling.RuleSpec]:
         return [scheduling.RuleSpec(**rule) for rule in self.rules_snapshot]

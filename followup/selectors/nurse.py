@@ -11,13 +11,14 @@ from followup.models import (
     CheckInStatus,
     FollowUpVisit,
     KnownBaseline,
+    PlanStatus,
     Reminder,
     ReportedSign,
     SharedCareLetter,
     SymptomReport,
     TriageLevel,
 )
-from patients.models import Patient
+from patients.models import DiseaseStatusEvent, Patient
 from survivorship import audit
 
 DUE_SOON_DAYS = 30
@@ -205,4 +206,25 @@ def plan_letters(*, plan: CarePlan, limit: int = 10):
         SharedCareLetter.objects.filter(plan=plan)
         .select_related("reminder", "sent_by")
         .defer("pdf")[:limit]
+    )
+
+
+def plan_restage(*, plan: CarePlan):
+    """The diagnosis's latest restaging (the ``r`` stage of a return of disease), if any."""
+    return (
+        DiseaseStatusEvent.objects.filter(diagnosis_id=plan.diagnosis_id)
+        .exclude(restage="")
+        .order_by("-event_date", "-pk")
+        .first()
+    )
+
+
+def plan_reviews(*, user, limit: int = 20) -> list[CarePlan]:
+    """The nurse's task list: plans paused for a return of disease, review soonest first."""
+    return list(
+        CarePlan.objects.for_user(user)
+        .filter(status=PlanStatus.PAUSED, review_due_on__isnull=False, reviewed_at=None)
+        .select_related("patient", "diagnosis")
+        .defer("rules_snapshot", "warning_signs_snapshot")
+        .order_by("review_due_on", "pk")[:limit]
     )

@@ -200,11 +200,15 @@ def careplan_update(
     plan: CarePlan,
     start_date: date,
     template: CarePlanTemplate,
-    status: str,
     owner,
     checkin_frequency: str,
     today: date | None = None,
 ) -> CarePlan:
+    if plan.status == PlanStatus.COMPLETED:
+        raise ValidationError(
+            "This plan has ended: it is kept in the patient's history as it was and cannot "
+            "be edited."
+        )
     validate_start_date(diagnosis=plan.diagnosis, start_date=start_date)
     regenerate = start_date != plan.start_date or template.pk != plan.template_id
     if template.pk != plan.template_id:
@@ -213,7 +217,6 @@ def careplan_update(
         plan.rules_snapshot = _snapshot(template)
         plan.warning_signs_snapshot = list(template.warning_signs)
     plan.start_date = start_date
-    plan.status = status
     plan.owner = owner
     plan.checkin_frequency = checkin_frequency
     plan.save()
@@ -420,6 +423,11 @@ def visit_remind_now(*, visit: FollowUpVisit):
     """
 
     _require_open(visit)
+    if visit.plan.status != PlanStatus.ACTIVE:
+        raise ValidationError(
+            f"Cannot send: the care plan is {visit.plan.get_status_display().lower()}. "
+            "Routine reminders wait until it is resumed."
+        )
     patient = visit.patient
     if patient.reminder_consent_at is None:
         # The worker would skip it; saying "on its way" would be untrue.

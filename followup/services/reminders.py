@@ -19,13 +19,13 @@ from django.utils import timezone
 
 from followup.delivery.channels import channel_for
 from followup.models import (
+    OPEN_PLAN_STATUSES,
     CarePlan,
     CheckIn,
     CheckInFrequency,
     FollowUpVisit,
     ItemKind,
     NurseAlertPreference,
-    PlanStatus,
     Reminder,
     ReminderKind,
     ReminderPreference,
@@ -297,7 +297,8 @@ def open_due_checkins(*, today: date | None = None) -> int:
     today = today or timezone.localdate()
     opened = 0
     plans = (
-        CarePlan.objects.filter(status=PlanStatus.ACTIVE, start_date__lte=today)
+        # Paused for a return of disease too: symptom monitoring matters most in treatment.
+        CarePlan.objects.filter(status__in=OPEN_PLAN_STATUSES, start_date__lte=today)
         .exclude(checkin_frequency=CheckInFrequency.NONE)
         # The patient asked on a call to pause check-ins until a later day.
         .exclude(patient_id__in=paused_patient_ids(today))

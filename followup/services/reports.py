@@ -16,6 +16,7 @@ from django.utils import timezone
 from followup.delivery.channels import channel_for
 from followup.delivery.outbox import nurse_alert, on_call_alert
 from followup.models import (
+    OPEN_PLAN_STATUSES,
     CarePlan,
     CheckIn,
     CheckInStatus,
@@ -60,7 +61,7 @@ def sign_choices(patient) -> list[SignChoice]:
     seen = {label.casefold() for _, label in GENERAL_WARNING_SIGNS}
     codes = {code for code, _label in GENERAL_WARNING_SIGNS}
     plans = (
-        CarePlan.objects.filter(patient=patient, status=PlanStatus.ACTIVE)
+        CarePlan.objects.filter(patient=patient, status__in=OPEN_PLAN_STATUSES)
         .select_related("template")
         .order_by("pk")
     )
@@ -228,7 +229,9 @@ def report_submit(
         **_context(patient, other_text=other_text, self_harm=self_harm),
     )
     plan = (
-        CarePlan.objects.filter(patient=patient, status=PlanStatus.ACTIVE).order_by("-pk").first()
+        CarePlan.objects.filter(patient=patient, status__in=OPEN_PLAN_STATUSES)
+        .order_by("status", "-pk")
+        .first()
     )
     try:
         with transaction.atomic():

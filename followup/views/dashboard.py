@@ -54,11 +54,17 @@ def _filters(request, nurse_names):
 def home(request):
     today = timezone.localdate()
     trend = dashboard.trend(today=today)
+    paused = dashboard.paused_plans(request.user, today)
+    if paused["rows"]:
+        audit.record_shown(
+            object_type="paused_plans", patient_ids=[p.patient_id for p in paused["rows"]]
+        )
     return render(
         request,
         "followup/dashboard/home.html",
         {
             "summary": dashboard.summary(request.user, today),
+            "paused": paused,
             "trend": trend,
             "trend_rows": [
                 {
@@ -185,6 +191,8 @@ def quality(request):
             "delivery": dashboard.delivery(request.user),
             "burden": dashboard.alert_burden(request.user, today),
             "completion": dashboard.checkin_completion(request.user, today),
+            "reviews": dashboard.plan_review_times(request.user, today),
+            "paused": dashboard.paused_plans(request.user, today, limit=0),
             "cancer_labels": dict(CancerType.choices),
             "ack_hours": int(settings.URGENT_ACK_TIMEOUT.total_seconds() // 3600),
         },

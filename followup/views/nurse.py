@@ -123,6 +123,7 @@ def plan_detail(request, pk):
             "visits": selectors.plan_visits(plan=plan),
             "counts": selectors.plan_counts(plan=plan, today=today),
             "letters": selectors.plan_letters(plan=plan),
+            "restage": selectors.plan_restage(plan=plan),
             "today": today,
         },
     )
@@ -134,7 +135,6 @@ def plan_edit(request, pk):
     initial = {
         "template": plan.template,
         "start_date": plan.start_date,
-        "status": plan.status,
         "owner": plan.owner,
         "checkin_frequency": plan.checkin_frequency,
     }

@@ -67,6 +67,7 @@ def nurse_home(request):
     query.pop("page", None)
     panel = followup_selectors.due_and_overdue(user=request.user)
     queue = list(followup_selectors.triage_queue(user=request.user)[:QUEUE_PREVIEW])
+    reviews = followup_selectors.plan_reviews(user=request.user)
     # Every patient named on the page, one entry each in one insert (issue 14, finding 6).
     audit.record_shown(
         object_type="caseload",
@@ -75,6 +76,7 @@ def nurse_home(request):
             *(v.patient_id for v in panel["overdue"]),
             *(v.patient_id for v in panel["due_soon"]),
             *(r.patient_id for r in queue),
+            *(plan.patient_id for plan in reviews),
         ],
     )
     return render(
@@ -89,6 +91,7 @@ def nurse_home(request):
             "today": timezone.localdate(),
             "panel": panel,
             "queue": queue,
+            "reviews": reviews,
         },
     )
 

@@ -134,7 +134,6 @@ def test_it_regenerates_only_planned_items_when_the_start_date_moves(plan, nurse
         plan=plan,
         start_date=plan.start_date + timedelta(days=31),
         template=plan.template,
-        status="active",
         owner=nurse,
         checkin_frequency="default",
     )
@@ -312,8 +311,9 @@ def test_it_shows_the_plan_page_in_a_constant_number_of_queries(
         services.visit_add(plan=plan, kind="lab", label=f"Test {i}", due_date=TODAY)
     client.force_login(nurse)
     # session, user with roles, two-factor devices (2), plan, counts (total/completed/
-    # scheduled in one, overdue), shared-care letters, visits, the access-log entry
-    assert warm_count(client, f"/nurse/plans/{plan.pk}/") == 10 + permission_queries()
+    # scheduled in one, overdue), shared-care letters, the latest restaging, visits, the
+    # access-log entry
+    assert warm_count(client, f"/nurse/plans/{plan.pk}/") == 11 + permission_queries()
 
 
 def test_it_hides_another_caseloads_plans_and_items(client, nurse2, plan):
@@ -362,7 +362,6 @@ def test_it_edits_the_plan_and_refuses_a_start_before_the_diagnosis(client, nurs
     data = {
         "template": breast.pk,
         "start_date": "2021-01-01",
-        "status": "active",
         "owner": nurse.pk,
         "checkin_frequency": "monthly",
     }

@@ -110,7 +110,7 @@ TABLES = ("django_session", "auth_user", "otp_static_staticdevice")
 # fewer than FIXED); "cold" is every cache empty, the user's permissions included (one
 # query, read once and then shared by every page). Warm counts are with Redis: without a
 # shared cache every request reads the permissions (permission_queries()).
-DASHBOARD_COLD, DASHBOARD_WARM, QUALITY_COLD, QUALITY_WARM = 8, 5, 16, 13
+DASHBOARD_COLD, DASHBOARD_WARM, QUALITY_COLD, QUALITY_WARM = 9, 6, 18, 15
 PORTAL_CALENDAR, PORTAL_PREFERENCES = 7, 7
 # Signed in with a second factor: FIXED included.
 PATIENT_PAGE = 22

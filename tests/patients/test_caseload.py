@@ -46,9 +46,9 @@ def test_it_lists_the_caseload_in_a_constant_number_of_queries(
     # session, the user with their roles, two-factor device check (2), permissions (scope,
     # one query on a cold cache), count, page, diagnoses prefetch, the due/overdue panel
     # (two lists, one count of both), the triage queue preview (empty here, so no
-    # signs prefetch) and one access-log insert for every patient shown: the same for 5
-    # patients and for 200.
-    with django_assert_num_queries(13):
+    # signs prefetch), the plans to review after a return of disease, and one access-log
+    # insert for every patient shown: the same for 5 patients and for 200.
+    with django_assert_num_queries(14):
         response = client.get("/nurse/?scope=all&sort=-name")
     assert response.status_code == 200
     assert len(response.context["page"].object_list) == min(count, 25)

@@ -51,6 +51,7 @@ EXPECTED = {
     "nurse:plan_create": {NURSE},
     "nurse:plan": {NURSE},
     "nurse:plan_edit": {NURSE},
+    "nurse:plan_status": {NURSE},
     "nurse:plan_print": {NURSE},
     "nurse:plan_letter": {NURSE},
     "nurse:plan_letter_send": {NURSE},

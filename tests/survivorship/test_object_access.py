@@ -346,6 +346,7 @@ OBJECT_KWARGS = {
     "nurse:plan_create": lambda r: {"pk": r.patient.pk},
     "nurse:plan": lambda r: {"pk": r.plan.pk},
     "nurse:plan_edit": lambda r: {"pk": r.plan.pk},
+    "nurse:plan_status": lambda r: {"pk": r.plan.pk},
     "nurse:plan_print": lambda r: {"pk": r.plan.pk},
     "nurse:plan_letter": lambda r: {"pk": r.plan.pk},
     "nurse:plan_letter_send": lambda r: {"pk": r.plan.pk},

@@ -1,0 +1,63 @@
+"""A plan's status page: pause, resume, end, or replace it after a return of disease."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+
+from followup.forms import PlanStatusForm
+from followup.selectors import nurse as selectors
+from followup.services import recurrence
+from survivorship.roles import Role
+from survivorship.web.access import role_required
+
+DONE = {
+    "pause": "The plan is paused: routine reminders stopped and it left the overdue counts. "
+    "Check-ins go on.",
+    "resume": "The plan is running again: its reminders and overdue counts are back.",
+    "end": "The plan has ended. It stays in the patient's history, read-only.",
+    "replace": "A new survivorship plan was started; the old one is kept in history.",
+}
+
+
+@role_required(Role.NURSE)
+def plan_status(request, pk):
+    plan = selectors.plan_get(user=request.user, pk=pk)
+    booked = recurrence.booked_visits(plan) if plan.status == "active" else []
+    form = PlanStatusForm(request.POST or None, booked=booked)
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        action = data["action"]
+        try:
+            if action == "pause":
+                recurrence.plan_pause(
+                    plan=plan,
+                    by=request.user,
+                    reason=data["reason"].strip(),
+                    cancel_visits=form.cancel_visits(),
+                )
+            elif action == "resume":
+                recurrence.plan_resume(plan=plan, by=request.user)
+            elif action == "end":
+                recurrence.plan_end(plan=plan, by=request.user, reason=data["reason"])
+            else:
+                plan = recurrence.plan_replace(
+                    plan=plan, by=request.user, start_date=data["start_date"]
+                )
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            messages.success(request, DONE[action])
+            return redirect("nurse:plan", pk=plan.pk)
+    return render(
+        request,
+        "followup/nurse/plan_status.html",
+        {
+            "plan": plan,
+            "patient": plan.patient,
+            "form": form,
+            "error": error,
+            "new_start": recurrence.new_start_date(plan) if plan.status != "completed" else None,
+        },
+        status=400 if (error or form.errors) else 200,
+    )
