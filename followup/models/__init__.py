@@ -45,7 +45,13 @@ from followup.models.reports import (
     TriageLevel,
 )
 from followup.models.snapshots import OverdueSnapshot
-from followup.models.visits import OPEN_STATUSES, FollowUpVisit, Outcome, VisitStatus
+from followup.models.visits import (
+    OPEN_STATUSES,
+    FollowUpVisit,
+    MergedItem,
+    Outcome,
+    VisitStatus,
+)
 
 __all__ = [
     "OPEN_STATUSES",
@@ -66,6 +72,7 @@ __all__ = [
     "ImagingModality",
     "ItemKind",
     "KnownBaseline",
+    "MergedItem",
     "NurseAlertPreference",
     "OverdueSnapshot",
     "Outcome",
