@@ -38,9 +38,13 @@ def classify_return(events: Iterable[tuple[date, str]], event_date: date) -> Cla
     The no-evidence-of-disease period that counts is the latest unbroken one: it starts
     at the first NED event after the last event showing disease, and must reach the
     return date. Events on or after ``event_date`` are ignored.
+
+    Only the dates count, never the order the events were entered in: a result typed in
+    late slots into its place. On a day with both a clear result and one showing
+    disease, the disease one counts last (it breaks the run), whatever the input order.
     """
     ned_since: date | None = None
-    for day, status in sorted(events, key=lambda item: item[0]):
+    for day, status in sorted(events, key=lambda item: (item[0], item[1] != DiseaseStatus.NED)):
         if day >= event_date:
             break
         if status == DiseaseStatus.NED:

@@ -315,18 +315,38 @@ class CancerDiagnosis(models.Model):
                 f"Left or right does not apply to {self.get_cancer_type_display().lower()} "
                 "cancer: choose 'Not applicable'."
             )
+        # A second primary needs an earlier cancer, of any type: a cancer in the other
+        # breast is a common second primary. For a paired organ, a new cancer of the same
+        # type on the same side as an earlier one (or where either was on both sides) is
+        # usually a recurrence. When the side is not recorded on one of them, allow it.
         if self.second_primary and self.patient_id and self.diagnosed_on:
-            earlier_other = (
+            earlier = list(
                 CancerDiagnosis.objects.filter(
                     patient_id=self.patient_id, diagnosed_on__lt=self.diagnosed_on
                 )
-                .exclude(cancer_type=self.cancer_type)
                 .exclude(pk=self.pk)
+                .values_list("cancer_type", "laterality")
             )
-            if not earlier_other.exists():
+            same_side = [
+                side
+                for cancer_type, side in earlier
+                if cancer_type == self.cancer_type
+                and self.cancer_type in LATERAL_CANCER_TYPES
+                and side
+                and self.laterality
+                and (side == self.laterality or Laterality.BILATERAL in (side, self.laterality))
+            ]
+            if not earlier:
                 errors["second_primary"] = (
-                    "A second primary is a new, different cancer after an earlier one: this "
-                    "record has no earlier diagnosis of another cancer type."
+                    "A second primary is a new cancer after an earlier one: this patient has "
+                    "no cancer diagnosed before this date."
+                )
+            elif same_side:
+                errors["second_primary"] = (
+                    f"The earlier {self.get_cancer_type_display().lower()} cancer was on the "
+                    "same side. A new cancer on the same side is usually recorded as a "
+                    "recurrence (a status event on the earlier diagnosis), not a second "
+                    "primary."
                 )
         if errors:
             raise ValidationError(errors)

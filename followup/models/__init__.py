@@ -46,7 +46,13 @@ from followup.models.reports import (
     TriageLevel,
 )
 from followup.models.snapshots import OverdueSnapshot
-from followup.models.visits import OPEN_STATUSES, FollowUpVisit, Outcome, VisitStatus
+from followup.models.visits import (
+    OPEN_STATUSES,
+    FollowUpVisit,
+    MergedItem,
+    Outcome,
+    VisitStatus,
+)
 
 __all__ = [
     "OPEN_STATUSES",
@@ -67,6 +73,7 @@ __all__ = [
     "ImagingModality",
     "ItemKind",
     "KnownBaseline",
+    "MergedItem",
     "NurseAlertPreference",
     "OverdueSnapshot",
     "Outcome",

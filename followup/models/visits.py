@@ -143,4 +143,33 @@ class FollowUpVisit(models.Model):
         return (today - self.window_end).days if self.is_overdue(today) else 0
 
 
+class MergedItem(models.Model):
+    """An item a plan's schedule asked for that an open item of another plan covers.
+
+    A second primary cancer has its own plan; where both plans want the same test in the
+    same window (followup.rules.scheduling.match_shared_items) the patient gets one
+    item. It stays on the first plan, with this plan's reason added to its own; this row
+    is how the second plan remembers it, so regenerating it never makes a copy.
+    """
+
+    plan = models.ForeignKey(CarePlan, on_delete=models.CASCADE, related_name="merged_items")
+    visit = models.ForeignKey(FollowUpVisit, on_delete=models.CASCADE, related_name="merged_from")
+    rule_key = models.CharField(max_length=60)
+    sequence = models.PositiveIntegerField()
+    due_date = models.DateField(help_text="When this plan's schedule wanted it.")
+    note = models.CharField(max_length=300, help_text="What was added to the item's reason.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["due_date", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "rule_key", "sequence"], name="merged_item_unique_rule_item"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.rule_key} #{self.sequence} of plan {self.plan_id}, on item {self.visit_id}"
+
+
 # --- Reminders: the outbox -------------------------------------------------------------

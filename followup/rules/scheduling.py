@@ -290,3 +290,97 @@ def validate_rules(rules: Iterable[RuleSpec]) -> list[str]:
                 f"{_describe_range(low, high)} for the same test."
             )
     return problems
+
+
+# --- One item for two plans ------------------------------------------------------------
+#
+# A patient with two cancers (a second primary) can have two active plans. Where both
+# schedules ask for the same test at about the same time, the patient gets one item with
+# both reasons (issue #19). These functions decide "the same test" and "about the same
+# time"; followup.services.plans does the writing.
+
+
+def _code(text: str) -> str:
+    """A test code compared loosely: case, spaces and punctuation do not count."""
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
+
+
+def item_code(item) -> tuple[str, str]:
+    """(kind, normalised code) of anything with kind/modality/lab_test/procedure/label.
+
+    A clinic visit is a clinic visit whatever the plan: the code is empty. Otherwise the
+    code is the modality, lab test or procedure ("mammogram", "cea", "colonoscopy");
+    an item added by hand without one falls back to its label.
+    """
+    if item.kind == KIND_VISIT:
+        return (KIND_VISIT, "")
+    code = item.modality or item.lab_test or item.procedure or item.label
+    return (item.kind, _code(code))
+
+
+def same_test(a, b) -> bool:
+    """True when two items check the same thing: both clinic visits, two mammograms,
+    the same blood test. A mammogram and a colonoscopy, or a chest CT and a low-dose
+    chest CT, are different tests."""
+    return item_code(a) == item_code(b)
+
+
+# needs clinical review: how far apart two due dates may be and still be served by one
+# item. Half the shorter interval of the two rules, counted with the shortest month (28
+# days), so 42 days for 3-monthly visits, 84 for 6-monthly and 168 for yearly mammograms.
+# Being under half an interval, at most one item of a rule's series can match.
+MERGE_DAYS_PER_INTERVAL_MONTH = _MIN_DAYS_PER_MONTH // 2
+
+
+def merge_tolerance_days(*interval_months: int | None) -> int:
+    """Tolerance for the shorter of the known intervals (None: unknown, e.g. by hand)."""
+    known = [months for months in interval_months if months]
+    return min(known) * MERGE_DAYS_PER_INTERVAL_MONTH if known else 0
+
+
+@dataclass(frozen=True, slots=True)
+class OpenItem:
+    """An open item of another plan, as the matching sees it."""
+
+    ref: int
+    kind: str
+    label: str
+    modality: str
+    lab_test: str
+    procedure: str
+    due_date: date
+    interval_months: int | None = None
+
+
+def match_shared_items(
+    wanted: Iterable[PlannedItem],
+    intervals: dict[str, int],
+    others: Iterable[OpenItem],
+    taken: Iterable[int] = (),
+) -> dict[tuple[str, int], int]:
+    """Which wanted items another plan's open item already covers.
+
+    Returns ``{(rule_key, sequence): ref}``. A wanted item matches an open item of the
+    same test whose due date is within `merge_tolerance_days` of the two rules'
+    intervals (``intervals`` by rule key for the wanted side). The nearest wins (then
+    the earlier, then the lower ref); each open item covers at most one wanted item
+    (``taken`` lists refs already used).
+    """
+    used = set(taken)
+    others = list(others)
+    matches: dict[tuple[str, int], int] = {}
+    for item in sorted(wanted, key=lambda i: (i.due_date, i.rule_key, i.sequence)):
+        best = None
+        for other in others:
+            if other.ref in used or not same_test(item, other):
+                continue
+            gap = abs((other.due_date - item.due_date).days)
+            if gap > merge_tolerance_days(intervals.get(item.rule_key), other.interval_months):
+                continue
+            rank = (gap, other.due_date, other.ref)
+            if best is None or rank < best[0]:
+                best = (rank, other.ref)
+        if best is not None:
+            matches[(item.rule_key, item.sequence)] = best[1]
+            used.add(best[1])
+    return matches

@@ -40,6 +40,11 @@ def plan_visits(*, plan: CarePlan):
     return plan.visits.order_by("due_date", "pk")
 
 
+def plan_merged_items(*, plan: CarePlan):
+    """Items this plan asked for that another plan's item covers (issue #19)."""
+    return plan.merged_items.select_related("visit__plan__diagnosis").order_by("due_date", "pk")
+
+
 def plan_counts(*, plan: CarePlan, today=None) -> dict:
     today = today or timezone.localdate()
     overdue = FollowUpVisit.objects.filter(plan=plan).overdue(today)

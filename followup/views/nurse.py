@@ -121,6 +121,7 @@ def plan_detail(request, pk):
             "plan": plan,
             "patient": plan.patient,
             "visits": selectors.plan_visits(plan=plan),
+            "merged_items": selectors.plan_merged_items(plan=plan),
             "counts": selectors.plan_counts(plan=plan, today=today),
             "letters": selectors.plan_letters(plan=plan),
             "restage": selectors.plan_restage(plan=plan),

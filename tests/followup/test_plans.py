@@ -311,9 +311,9 @@ def test_it_shows_the_plan_page_in_a_constant_number_of_queries(
         services.visit_add(plan=plan, kind="lab", label=f"Test {i}", due_date=TODAY)
     client.force_login(nurse)
     # session, user with roles, two-factor devices (2), plan, counts (total/completed/
-    # scheduled in one, overdue), shared-care letters, the latest restaging, visits, the
-    # access-log entry
-    assert warm_count(client, f"/nurse/plans/{plan.pk}/") == 11 + permission_queries()
+    # scheduled in one, overdue), shared-care letters, the latest restaging, visits,
+    # items shared with another plan (issue 19), the access-log entry
+    assert warm_count(client, f"/nurse/plans/{plan.pk}/") == 12 + permission_queries()
 
 
 def test_it_hides_another_caseloads_plans_and_items(client, nurse2, plan):

@@ -59,3 +59,40 @@ def test_it_counts_full_months_across_month_ends():
     assert full_months_between(date(2024, 1, 31), date(2024, 3, 31)) == 2
     assert full_months_between(date(2024, 2, 29), date(2025, 2, 28)) == 11
     assert full_months_between(date(2024, 2, 29), date(2025, 3, 1)) == 12
+
+
+def test_a_late_entered_earlier_clear_result_does_not_flip_the_answer():
+    # The 2023-01 clear result is typed in last, after the later events: it is dated
+    # before the 2023-06 disease event, so it is not part of the latest run.
+    entered = [
+        (date(2023, 6, 1), STABLE),
+        (date(2024, 11, 1), NED),
+        (date(2024, 12, 1), NED),
+    ]
+    before = classify_return(entered, date(2025, 8, 1))
+    late = classify_return([*entered, (date(2023, 1, 1), NED)], date(2025, 8, 1))
+    assert before == late  # 2023-01 is before the 2023-06 disease event: not in the run
+    assert late.status == DiseaseStatus.PROGRESSION and late.ned_since == date(2024, 11, 1)
+
+
+def test_the_answer_does_not_depend_on_the_order_events_were_entered():
+    events = [
+        (date(2022, 3, 1), NED),
+        (date(2023, 6, 1), STABLE),
+        (date(2024, 1, 5), NED),
+        (date(2024, 7, 5), NED),
+        (date(2024, 7, 5), STABLE),  # the same day as a clear result
+        (date(2024, 9, 1), NED),
+    ]
+    answers = {classify_return(order, date(2025, 10, 1)) for order in (events, events[::-1])}
+    assert len(answers) == 1
+    # Disease seen on a day breaks the run, whatever else that day showed.
+    assert answers.pop().ned_since == date(2024, 9, 1)
+
+
+def test_a_late_entered_disease_event_inside_the_run_restarts_the_twelve_months():
+    clear = [(date(2023, 1, 1), NED), (date(2024, 6, 1), NED)]
+    assert classify_return(clear, date(2025, 3, 1)).status == DiseaseStatus.RECURRENCE
+    broken = classify_return([*clear, (date(2024, 5, 1), STABLE)], date(2025, 3, 1))
+    assert broken.status == DiseaseStatus.PROGRESSION
+    assert broken.ned_since == date(2024, 6, 1) and broken.months == 9

@@ -2,6 +2,8 @@
 
 from datetime import date, timedelta
 
+import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -101,13 +103,74 @@ def test_it_adds_a_diagnosis_and_refuses_one_before_birth_or_in_the_future(clien
     assert helen.diagnoses.filter(cancer_type="lung", second_primary=True).exists()
 
 
-def test_it_refuses_a_second_primary_with_no_earlier_other_cancer(client, nurse, helen):
+def test_it_accepts_a_second_primary_in_the_other_breast(client, nurse, helen):
+    # Helen's first breast cancer (2022) was on the left.
+    client.force_login(nurse)
+    response = client.post(
+        f"/nurse/patients/{helen.pk}/diagnoses/new/",
+        {"cancer_type": "breast", "diagnosed_on": "2024-05-01", "laterality": "right",
+         "second_primary": "on"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    assert helen.diagnoses.filter(laterality="right", second_primary=True).exists()
+
+
+def test_it_refuses_a_second_primary_in_the_same_breast_and_keeps_what_was_typed(
+    client, nurse, helen
+):
+    client.force_login(nurse)
+    response = client.post(
+        f"/nurse/patients/{helen.pk}/diagnoses/new/",
+        {"cancer_type": "breast", "diagnosed_on": "2024-05-01", "laterality": "left",
+         "histology": "Invasive lobular carcinoma", "stage_group": "IIA",
+         "second_primary": "on"},
+    )  # fmt: skip
+    page = response.content.decode()
+    assert response.status_code == 400  # the form again, with its errors
+    assert "The earlier breast cancer was on the same side." in page
+    assert "usually recorded as a recurrence" in page
+    form = response.context["form"]
+    assert form["histology"].value() == "Invasive lobular carcinoma"
+    assert form["stage_group"].value() == "IIA"
+    assert form["laterality"].value() == "left"
+    assert form["diagnosed_on"].value() == "2024-05-01"
+    assert 'value="Invasive lobular carcinoma"' in page
+    assert helen.diagnoses.count() == 1
+
+
+def test_it_accepts_a_same_type_second_primary_when_the_side_is_not_recorded(client, nurse, helen):
     client.force_login(nurse)
     response = client.post(
         f"/nurse/patients/{helen.pk}/diagnoses/new/",
         {"cancer_type": "breast", "diagnosed_on": "2024-05-01", "second_primary": "on"},
     )
-    assert "no earlier diagnosis of another cancer type" in response.content.decode()
+    assert response.status_code == 302
+
+
+def test_it_refuses_a_second_primary_with_no_earlier_cancer(client, nurse, helen):
+    client.force_login(nurse)
+    response = client.post(
+        f"/nurse/patients/{helen.pk}/diagnoses/new/",
+        {"cancer_type": "lung", "diagnosed_on": "2021-05-01", "second_primary": "on"},
+    )
+    assert response.status_code == 400
+    assert "this patient has no cancer diagnosed before this date" in response.content.decode()
+
+
+def test_the_model_refuses_a_same_side_second_primary_for_every_entry_point(helen):
+    # The form, the CSV importer and the FHIR importer all run this same full_clean.
+    same_side = CancerDiagnosis(
+        patient=helen, cancer_type="breast", diagnosed_on=date(2024, 5, 1),
+        laterality="bilateral", second_primary=True,
+    )  # fmt: skip
+    with pytest.raises(ValidationError) as refused:
+        same_side.full_clean()
+    assert "usually recorded as a recurrence" in str(refused.value)
+    other_type = CancerDiagnosis(
+        patient=helen, cancer_type="lung", diagnosed_on=date(2024, 5, 1),
+        laterality="left", second_primary=True,
+    )  # fmt: skip
+    other_type.full_clean()
 
 
 def test_it_adds_a_treatment_and_refuses_an_end_before_the_start(client, nurse, diagnosis):
