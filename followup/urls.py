@@ -40,6 +40,7 @@ nurse_patterns = [
     path("treatments/<int:pk>/delete/", records.treatment_delete, name="treatment_delete"),
     path("status/<int:pk>/edit/", records.status_event_edit, name="status_edit"),
     path("status/<int:pk>/delete/", records.status_event_delete, name="status_delete"),
+    path("status/<int:pk>/discussed/", records.status_event_discussed, name="status_discussed"),
     # Care plans and their follow-up items
     path("patients/<int:pk>/plans/new/", nurse.plan_create, name="plan_create"),
     path("plans/<int:pk>/", nurse.plan_detail, name="plan"),
