@@ -8,7 +8,7 @@ app; everything that joins the record to follow-up lives here.
 
 from django.urls import include, path, re_path
 
-from followup.views import calls, caregiver, dashboard, nurse, portal
+from followup.views import calls, caregiver, dashboard, nurse, portal, recurrence
 from followup.views import patients as caseload
 from patients import views as records
 from survivorship.audit import views as audit_views
@@ -77,6 +77,11 @@ portal_patterns = [
     path("checkin/<int:pk>/", portal.checkin_answer, name="checkin"),
     path("checkin/<int:pk>/nothing-new/", portal.checkin_nothing_new, name="checkin_nothing_new"),
     path("reports/<int:pk>/", portal.report_done, name="report_done"),
+    path(
+        "living-with-recurrence/",
+        recurrence.living_with_recurrence,
+        name="living_with_recurrence",
+    ),
     path("access/", audit_views.my_record_access, name="access"),
     path("caregivers/", records.portal_caregivers, name="caregivers"),
     path("caregivers/<int:pk>/end/", records.portal_caregiver_revoke, name="caregiver_revoke"),

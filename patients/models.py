@@ -498,10 +498,6 @@ class DiseaseStatusEventQuerySet(models.QuerySet):
         patient-facing read of status events goes through here."""
         return self.exclude(status__in=RETURN_OF_DISEASE, discussed_at__isnull=True)
 
-    def discussed_returns(self):
-        """Returns of disease the care team has talked through with the patient."""
-        return self.filter(status__in=RETURN_OF_DISEASE, discussed_at__isnull=False)
-
 
 class DiseaseStatusEvent(models.Model):
     diagnosis = models.ForeignKey(
