@@ -40,6 +40,7 @@ nurse_patterns = [
     path("treatments/<int:pk>/delete/", records.treatment_delete, name="treatment_delete"),
     path("status/<int:pk>/edit/", records.status_event_edit, name="status_edit"),
     path("status/<int:pk>/delete/", records.status_event_delete, name="status_delete"),
+    path("status/<int:pk>/discussed/", records.status_event_discussed, name="status_discussed"),
     # Care plans and their follow-up items
     path("patients/<int:pk>/plans/new/", nurse.plan_create, name="plan_create"),
     path("plans/<int:pk>/", nurse.plan_detail, name="plan"),
@@ -77,6 +78,11 @@ portal_patterns = [
     path("checkin/<int:pk>/", portal.checkin_answer, name="checkin"),
     path("checkin/<int:pk>/nothing-new/", portal.checkin_nothing_new, name="checkin_nothing_new"),
     path("reports/<int:pk>/", portal.report_done, name="report_done"),
+    path(
+        "living-with-recurrence/",
+        recurrence.living_with_recurrence,
+        name="living_with_recurrence",
+    ),
     path("access/", audit_views.my_record_access, name="access"),
     path("caregivers/", records.portal_caregivers, name="caregivers"),
     path("caregivers/<int:pk>/end/", records.portal_caregiver_revoke, name="caregiver_revoke"),

@@ -15,6 +15,7 @@ from patients.choices import (
     ANTHRACYCLINES,
     LANGUAGES,
     LATERAL_CANCER_TYPES,
+    RETURN_OF_DISEASE,
     Agent,
     CancerType,
     ConsentMethod,
@@ -508,6 +509,16 @@ class Treatment(models.Model):
         return errors
 
 
+class DiseaseStatusEventQuerySet(models.QuerySet):
+    """Issue 19: the patient hears that the disease is back from a person, not the portal."""
+
+    def visible_to_patient(self):
+        """What the patient (and their caregivers) may see: everything but a return of
+        disease that the nurse has not yet marked discussed with the patient. Every
+        patient-facing read of status events goes through here."""
+        return self.exclude(status__in=RETURN_OF_DISEASE, discussed_at__isnull=True)
+
+
 class DiseaseStatusEvent(models.Model):
     diagnosis = models.ForeignKey(
         CancerDiagnosis, on_delete=models.CASCADE, related_name="status_events"
@@ -528,8 +539,16 @@ class DiseaseStatusEvent(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # A return of disease stays out of the portal and every message until a nurse on the
+    # care team says it was discussed with the patient (patients.services).
+    discussed_at = models.DateTimeField(null=True, blank=True)
+    discussed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     history = HistoricalRecords()
+
+    objects = DiseaseStatusEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["-event_date", "-pk"]
@@ -560,6 +579,11 @@ class DiseaseStatusEvent(models.Model):
             errors["restage"] = "A restage is recorded only when the disease has come back."
         if errors:
             raise ValidationError(errors)
+
+    @property
+    def needs_discussion(self) -> bool:
+        """A return of disease is told in person first: true while nobody has marked it."""
+        return self.status in RETURN_OF_DISEASE and self.discussed_at is None
 
     @property
     def overridden(self) -> bool:

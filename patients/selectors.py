@@ -13,6 +13,7 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from patients.choices import RETURN_OF_DISEASE
 from patients.models import (
     CancerDiagnosis,
     CaregiverGrant,
@@ -64,6 +65,24 @@ def status_event_get(*, user, pk) -> DiseaseStatusEvent:
         DiseaseStatusEvent,
         pk,
         patient_of=lambda e: e.diagnosis.patient_id,
+    )
+
+
+def status_events_for_patient_view(*, patient: Patient) -> QuerySet[DiseaseStatusEvent]:
+    """The patient's status events as the patient (or a caregiver) may see them: a return
+    of disease nobody has yet discussed with them is left out (issue 19)."""
+    return DiseaseStatusEvent.objects.filter(diagnosis__patient=patient).visible_to_patient()
+
+
+def discussed_return_of(*, patient: Patient) -> DiseaseStatusEvent | None:
+    """The patient's latest recurrence or progression that the care team has discussed
+    with them, or None: what opens the portal's "living with a recurrence" page."""
+    return (
+        status_events_for_patient_view(patient=patient)
+        .filter(status__in=RETURN_OF_DISEASE)
+        .select_related("diagnosis")
+        .order_by("-event_date", "-pk")
+        .first()
     )
 
 

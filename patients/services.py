@@ -224,6 +224,43 @@ def status_event_record(
     return saved
 
 
+@transaction.atomic
+def status_event_discussed_mark(*, event: DiseaseStatusEvent, by: User) -> DiseaseStatusEvent:
+    """Say that a return of disease was talked through with the patient (issue 19).
+
+    Until then the event is left out of the portal and of every message
+    (``DiseaseStatusEvent.objects.visible_to_patient``): the patient hears it from a
+    person. Only a nurse whose caseload holds the patient may say so; the save is logged
+    in the access log like every write of the record.
+    """
+    patient_id = event.diagnosis.patient_id
+    if (
+        not has_role(by, Role.NURSE)
+        or not Patient.objects.for_user(by).filter(pk=patient_id).exists()
+    ):
+        raise PermissionDenied(
+            "Only a nurse on the care team can mark 'discussed with the patient'."
+        )
+    # Locked so that two nurses marking at once do not both succeed.
+    event = (
+        DiseaseStatusEvent.objects.select_for_update(of=("self",))
+        .select_related("discussed_by", "diagnosis")
+        .get(pk=event.pk)
+    )
+    if event.status not in RETURN_OF_DISEASE:
+        raise ValidationError(
+            "Only a recurrence or a progression waits to be discussed with the patient."
+        )
+    if event.discussed_at is not None:
+        who = event.discussed_by
+        name = (who.get_full_name() or who.get_username()) if who else "someone no longer here"
+        day = timezone.localdate(event.discussed_at)
+        raise ValidationError(f"This was already marked discussed on {day:%Y-%m-%d} by {name}.")
+    event.discussed_at, event.discussed_by = timezone.now(), by
+    event.save(update_fields=["discussed_at", "discussed_by"])
+    return event
+
+
 def portal_username_for(patient: Patient) -> str:
     """A username that says nothing about the patient (no record number, no name).
 

@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from patients import extensions, selectors, services
+from patients.choices import RETURN_OF_DISEASE
 from patients.forms import (
     CaregiverGrantForm,
     DiagnosisForm,
@@ -296,6 +297,43 @@ def status_event_delete(request, pk):
         description=f"The status event '{event}'",
         delete=lambda: services.record_delete(record=event),
         done_url=reverse("nurse:patient", args=[patient.pk]),
+    )
+
+
+@role_required(Role.NURSE)
+@require_http_methods(["GET", "HEAD", "POST"])
+def status_event_discussed(request, pk):
+    """Issue 19: the nurse says a return of disease was talked through with the patient.
+
+    A GET only asks (with a checkbox to confirm); the POST marks it, and from then on the
+    portal shows it. Only a recurrence or progression has this page.
+    """
+    event = selectors.status_event_get(user=request.user, pk=pk)
+    if event.status not in RETURN_OF_DISEASE:
+        raise Http404("nothing to discuss")
+    patient = event.diagnosis.patient
+    error = ""
+    if request.method == "POST":
+        if request.POST.get("confirm") != "yes":
+            error = "Tick the box to confirm you have talked this through with the patient."
+        else:
+            try:
+                services.status_event_discussed_mark(event=event, by=request.user)
+            except ValidationError as problem:
+                error = " ".join(problem.messages)
+            else:
+                messages.success(
+                    request,
+                    f"Marked discussed with the patient: {event.title}. "
+                    f"{patient.given_name} can now see it in the portal, with a page on "
+                    "living with a recurrence.",
+                )
+                return redirect("nurse:patient", pk=patient.pk)
+    return render(
+        request,
+        "patients/status_discussed.html",
+        {"event": event, "patient": patient, "error": error},
+        status=400 if error else 200,
     )
 
 

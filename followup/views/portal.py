@@ -340,5 +340,8 @@ def portal_home(request):
             .prefetch_related("signs")
             .order_by("-submitted_at")[:5]
         ),
+        # Only once a nurse has talked it through with them (issue 19); until then the
+        # page is exactly as in routine follow-up.
+        "recurrence": patient_selectors.discussed_return_of(patient=patient),
     }
     return render(request, "followup/portal/home.html", context)

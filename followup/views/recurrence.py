@@ -1,12 +1,22 @@
-"""A plan's status page: pause, resume, end, or replace it after a return of disease."""
+"""When the disease comes back (issue 19): the nurse's plan status page (pause, resume,
+end, or replace it), and the portal's page on living with a recurrence.
+
+The portal page opens only after a nurse has marked a recurrence or progression
+"discussed with the patient": the patient hears that the cancer is back from a person,
+never from the portal. Its text is in templates/followup/portal/living_with_recurrence.html.
+"""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 
 from followup.forms import PlanStatusForm
 from followup.selectors import nurse as selectors
 from followup.services import recurrence
+from patients import selectors as patient_selectors
 from survivorship.roles import Role
 from survivorship.web.access import role_required
 
@@ -60,4 +70,19 @@ def plan_status(request, pk):
             "new_start": recurrence.new_start_date(plan) if plan.status != "completed" else None,
         },
         status=400 if (error or form.errors) else 200,
+    )
+
+
+@role_required(Role.PATIENT)
+@never_cache
+@require_safe
+def living_with_recurrence(request):
+    patient = patient_selectors.own_patient(user=request.user)
+    event = patient_selectors.discussed_return_of(patient=patient)
+    if event is None:
+        raise Http404("nothing to show")
+    return render(
+        request,
+        "followup/portal/living_with_recurrence.html",
+        {"patient": patient, "event": event},
     )

@@ -13,6 +13,7 @@ The listing (page × violations) goes to artifacts/accessibility.txt; .ci/run pr
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -20,11 +21,13 @@ from django.conf import settings
 from django.contrib.admin import site as admin_site
 from django.contrib.auth.models import User
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 from playwright.sync_api import Error as PlaywrightError
 
 from devtools import demo
 from followup.models import CarePlan, CheckIn, FollowUpVisit, KnownBaseline, SymptomReport
 from followup.services.reports import report_submit
+from patients.choices import DiseaseStatus
 from patients.models import CaregiverGrant, DiseaseStatusEvent, Patient, Treatment
 from tests.e2e.conftest import login
 from tests.support.accessibility import axe_violations, blocking, horizontal_overflow
@@ -93,6 +96,14 @@ def _kwargs(name: str) -> dict:
             .first()
             .pk
         },
+        # Issue 19: the return of disease _demo adds for Maria and nobody has discussed yet.
+        "undiscussed": lambda: {
+            "pk": DiseaseStatusEvent.objects.filter(
+                diagnosis__patient=maria, status=DiseaseStatus.PROGRESSION, discussed_at=None
+            )
+            .latest("pk")
+            .pk
+        },
         "plan": lambda: {"pk": plan.pk},
         "report": lambda: {"pk": report.pk},
     }
@@ -113,6 +124,7 @@ def _kwargs(name: str) -> dict:
         "nurse:treatment_delete": "treatment",
         "nurse:status_edit": "status",
         "nurse:status_delete": "status",
+        "nurse:status_discussed": "undiscussed",
         "nurse:plan": "plan",
         "nurse:plan_edit": "plan",
         "nurse:plan_print": "plan",
@@ -225,6 +237,22 @@ def _demo() -> None:
     assert KnownBaseline.objects.exists()
     assert CaregiverGrant.objects.live().filter(patient=maria).exists()
     assert FollowUpVisit.objects.filter(plan__diagnosis__patient=maria).exists()
+    # Issue 19: a recurrence discussed with Maria (the portal's page on living with a
+    # recurrence, and its card on her home page) and a newer return not yet discussed (the
+    # nurse's "mark discussed" page).
+    diagnosis = maria.diagnoses.order_by("pk").first()
+    today = timezone.localdate()
+    DiseaseStatusEvent.objects.create(
+        diagnosis=diagnosis,
+        event_date=today - timedelta(days=60),
+        status=DiseaseStatus.RECURRENCE,
+        recurrence_type="local",
+        discussed_at=timezone.now(),
+        discussed_by=User.objects.get(username=demo.NURSE),
+    )
+    DiseaseStatusEvent.objects.create(
+        diagnosis=diagnosis, event_date=today - timedelta(days=7), status=DiseaseStatus.PROGRESSION
+    )
     # The caregiver sees the reports they filed (the demo grant does not show the others).
     report_submit(
         patient=maria,

@@ -105,6 +105,8 @@ class Record:
     baseline: object = None
     grant: object = None
     caregiver: User | None = None
+    # Issue 19: a recurrence nobody has discussed with the patient yet.
+    return_event: DiseaseStatusEvent | None = None
     secrets: list[str] = field(default_factory=list)
 
     def by_model(self) -> dict:
@@ -190,6 +192,12 @@ def build_record(nurse, *, mrn, given, family, born, username) -> Record:
         baseline=baseline,
         grant=grant,
         caregiver=grant.caregiver,
+        return_event=DiseaseStatusEvent.objects.create(
+            diagnosis=diagnosis,
+            event_date=today - timedelta(days=30),
+            status=DiseaseStatus.RECURRENCE,
+            recurrence_type="local",
+        ),
         secrets=[
             patient.full_name,
             patient.family_name,
@@ -343,6 +351,7 @@ OBJECT_KWARGS = {
     "nurse:treatment_delete": lambda r: {"pk": r.treatment.pk},
     "nurse:status_edit": lambda r: {"pk": r.status_event.pk},
     "nurse:status_delete": lambda r: {"pk": r.status_event.pk},
+    "nurse:status_discussed": lambda r: {"pk": r.return_event.pk},
     "nurse:plan_create": lambda r: {"pk": r.patient.pk},
     "nurse:plan": lambda r: {"pk": r.plan.pk},
     "nurse:plan_edit": lambda r: {"pk": r.plan.pk},
