@@ -55,11 +55,13 @@ from followup.models import (
 from followup.rules import guidelines, scheduling
 from followup.rules.content import GENERAL_WARNING_SIGNS
 from followup.services import plans as followup_services
+from followup.services import recurrence
 from followup.services import reports as reporting
 from followup.services.letters import plan_letter_send
 from followup.services.reminders import open_checkin
 from patients import services
 from patients.choices import (
+    RETURN_OF_DISEASE,
     CancerType,
     DiseaseStatus,
     Intent,
@@ -802,7 +804,22 @@ def seed_care_plans(*, patients: Iterable[Patient]) -> list[CarePlan]:
             )
         )
     _live_in(plans, today)
+    _pause_after_a_return(plans)
     return plans
+
+
+def _pause_after_a_return(plans: Iterable[CarePlan]) -> None:
+    """A plan whose diagnosis came back was paused when the return was recorded, and the
+    return was talked through with the patient (issue 19): as their nurse would have."""
+    for plan in plans:
+        latest = plan.diagnosis.status_events.order_by("-event_date", "-pk").first()
+        if latest is None or latest.status not in RETURN_OF_DISEASE:
+            continue
+        if latest.discussed_at is None:
+            services.status_event_discussed_mark(event=latest, by=plan.owner)
+        recurrence.plan_pause(
+            plan=plan, by=plan.owner, reason=recurrence.pause_reason_for(latest), event=latest
+        )
 
 
 # --- Symptom reports ------------------------------------------------------------------------

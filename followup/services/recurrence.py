@@ -52,8 +52,8 @@ def _stop_routine_prompts(plan: CarePlan, reason: str) -> int:
 
 
 def pause_reason_for(event) -> str:
-    label = "return of disease" if event.status in RETURN_OF_DISEASE else "second primary cancer"
-    return f"{label.capitalize()}: {event.title.lower()} recorded on {event.event_date:%Y-%m-%d}"
+    """For example "Distant recurrence of breast cancer, recorded on 2026-08-04"."""
+    return f"{event.title}, recorded on {event.event_date:%Y-%m-%d}"
 
 
 @transaction.atomic

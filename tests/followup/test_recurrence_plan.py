@@ -110,7 +110,9 @@ def test_recording_a_recurrence_pauses_the_plan_stops_routine_reminders_and_leav
     plan.refresh_from_db()
     event = DiseaseStatusEvent.objects.get(status="recurrence")
     assert plan.status == PlanStatus.PAUSED and plan.paused_for_event == event
-    assert plan.pause_reason.startswith("Return of disease: distant recurrence")
+    assert plan.pause_reason == (
+        f"Distant recurrence of breast cancer, recorded on {event.event_date:%Y-%m-%d}"
+    )
     assert plan.review_due_on == TODAY + timedelta(days=7)
     prompt.refresh_from_db()
     assert prompt.status == ReminderStatus.CANCELLED

@@ -149,6 +149,21 @@ def test_it_includes_a_second_primary_cancer(db):
     assert earlier.cancer_type != second.cancer_type
 
 
+def test_the_plans_of_patients_whose_cancer_came_back_are_paused_and_discussed(db, client):
+    call_command("seed_demo")
+    paused = CarePlan.objects.filter(status="paused").select_related("patient")
+    assert {plan.patient.medical_record_number for plan in paused} == {"DEMO-0003", "DEMO-0004"}
+    for plan in paused:
+        assert plan.paused_for_event.status in ("recurrence", "progression")
+        assert plan.paused_for_event.discussed_at is not None, "historical: talked through"
+        assert plan.review_open
+    client.force_login(User.objects.get(username="demo-nurse"))
+    home = client.get("/nurse/").content.decode()
+    assert home.count("Review the plan of") == 2
+    # demo-patient's plan is running: the one a nurse can pause live in the demo.
+    assert CarePlan.objects.get(patient__medical_record_number="DEMO-0001").status == "active"
+
+
 def test_it_has_a_breast_cancer_survivor_whose_curative_treatment_ended_about_two_years_ago(db):
     call_command("seed_demo")
     maria = Patient.objects.get(medical_record_number="DEMO-0001")
