@@ -23,7 +23,7 @@ from followup.rules.content import (
 )
 from followup.rules.late_effects import ONCOLOGY, PATIENT, PRIMARY_CARE
 from followup.rules.scheduling import add_months
-from patients.models import Treatment
+from patients.models import DiseaseStatusEvent, Treatment
 
 
 @dataclass(frozen=True)
@@ -161,10 +161,20 @@ def plan_document(*, plan, today: date) -> dict:
 
     Queries: the plan's patient, diagnosis and nurses come with ``plan`` when it was
     fetched with select_related (see ``selectors.portal_plans``), otherwise one query
-    each; then one for the treatments, one for the schedule and one for the care team.
+    each; then one each for the latest restaging, the treatments, the schedule and the
+    care team.
     """
     patient = plan.patient
     diagnosis = plan.diagnosis
+    # The restaging of a return of disease, beside the original stage: only once the
+    # return was talked through with the patient (the document goes to them too).
+    restage = (
+        DiseaseStatusEvent.objects.visible_to_patient()
+        .filter(diagnosis_id=plan.diagnosis_id)
+        .exclude(restage="")
+        .order_by("-event_date", "-pk")
+        .first()
+    )
     treatments = list(
         Treatment.objects.filter(diagnosis_id=plan.diagnosis_id).order_by("started_on", "pk")
     )
@@ -185,6 +195,7 @@ def plan_document(*, plan, today: date) -> dict:
         "plan": plan,
         "patient": patient,
         "diagnosis": diagnosis,
+        "restage": restage,
         "treatments": treatments,
         "schedule": schedule,
         "next_row": upcoming[0] if upcoming else None,

@@ -117,7 +117,7 @@ def test_it_builds_the_document_in_a_constant_number_of_queries(helen_plan):
     plan = selectors.portal_plans(patient=helen_plan.patient).get()
     with CaptureQueriesContext(connection) as queries:
         plan_document(plan=plan, today=timezone.localdate())
-    assert len(queries) == 3  # treatments, schedule, care team
+    assert len(queries) == 4  # the latest restaging, treatments, schedule, care team
 
 
 def test_it_prints_the_whole_document_a_nurse_hands_over(helen_plan):

@@ -314,3 +314,16 @@ def test_the_review_list_does_not_grow_with_the_plans(client, nurse, setup):
     assert warm_count(client, "/nurse/") == one
     page = client.get("/nurse/").content.decode()
     assert page.count("Review the plan of") == 4
+
+
+def test_the_plan_document_shows_the_restaging_once_it_was_discussed(client, nurse, setup):
+    plan = setup[0]
+    client.force_login(nurse)
+    record_return(client, plan.diagnosis, plan_action="keep")
+    document = client.get(f"/nurse/plans/{plan.pk}/print/").content.decode()
+    assert "Stage at diagnosis" in document
+    assert "restaged rIV" not in document, "the document goes to the patient too"
+    event = DiseaseStatusEvent.objects.get(status="recurrence")
+    client.post(f"/nurse/status/{event.pk}/discussed/", {"confirm": "yes"})
+    document = client.get(f"/nurse/plans/{plan.pk}/print/").content.decode()
+    assert "restaged rIV on" in document
