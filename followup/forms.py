@@ -499,14 +499,17 @@ class PlanAfterReturnForm(forms.Form):
         ("end", "End the plan (it stays in the patient's history)"),
     ]
 
+    # Not required: the page also records statuses that are not a return (then unused);
+    # left out, the plan is paused (the default) and check-ins stay as they are.
     plan_action = forms.ChoiceField(
         label="If the disease has come back: the care plan",
         choices=ACTIONS,
         initial="pause",
+        required=False,
         widget=forms.RadioSelect,
     )
     checkin_frequency = forms.ChoiceField(
-        label="Symptom check-ins from now on", choices=CheckInFrequency.choices
+        label="Symptom check-ins from now on", choices=CheckInFrequency.choices, required=False
     )
 
     def __init__(self, *args, plan, booked, **kwargs):

@@ -34,7 +34,7 @@ class PlanAfterReturnStep:
         return recurrence.after_status_event(
             event=event,
             by=by,
-            action=form.cleaned_data["plan_action"],
+            action=form.cleaned_data["plan_action"] or recurrence.PAUSE,
             cancel_visits=form.cancel_visits(),
             checkin_frequency=form.cleaned_data["checkin_frequency"],
         )

@@ -327,8 +327,9 @@ class DiseaseStatusEventAdmin(AdminReadLogMixin, SimpleHistoryAdmin):
     date_hierarchy = "event_date"
     list_select_related = ("diagnosis__patient", "recorded_by")
     raw_id_fields = ("diagnosis", "recorded_by")
-    # Set by patients.services.status_event_record when a nurse records a return of disease.
-    readonly_fields = ("suggested_status", "classification_reason")
+    # Set by patients.services.status_event_record when a nurse records a return of disease,
+    # and by status_event_discussed_mark when a nurse on the care team says it was discussed.
+    readonly_fields = ("suggested_status", "classification_reason", "discussed_at", "discussed_by")
 
     @admin.display(ordering="diagnosis__patient__family_name")
     def patient(self, event):

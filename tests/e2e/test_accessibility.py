@@ -127,6 +127,7 @@ def _kwargs(name: str) -> dict:
         "nurse:status_discussed": "undiscussed",
         "nurse:plan": "plan",
         "nurse:plan_edit": "plan",
+        "nurse:plan_status": "plan",
         "nurse:plan_print": "plan",
         "nurse:visit_add": "plan",
         "nurse:plan_letter_send": "plan",

@@ -350,8 +350,9 @@ def test_it_shows_the_portal_home_in_a_constant_number_of_queries(
     )
     client.force_login(helen_user)
     # session, user with roles, two-factor devices (2), patient, next visits, open
-    # check-in, reports, their signs, diagnoses, treatments, the access-log entry
-    assert warm_count(client, "/portal/") == 12 + permission_queries()
+    # check-in, reports, their signs, diagnoses, treatments, a return of disease
+    # discussed with the patient (issue 19), the access-log entry
+    assert warm_count(client, "/portal/") == 13 + permission_queries()
 
 
 def test_it_keeps_a_second_patient_out_of_the_first_ones_queue_entries(client, nurse, plan):

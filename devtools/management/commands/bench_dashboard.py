@@ -540,6 +540,7 @@ class Command(BaseCommand):
                 (
                     n, template.version, snapshots[code], signs[code], start.isoformat(),
                     "active", "default", until.isoformat(), now, now, n, nurse, n, template.pk,
+                    "", "",
                 )
             )  # fmt: skip
             codes.append(code)
@@ -548,7 +549,7 @@ class Command(BaseCommand):
             cursor, "followup_careplan",
             "id template_version rules_snapshot warning_signs_snapshot start_date status "
             "checkin_frequency generated_through created_at updated_at diagnosis_id owner_id "
-            "patient_id template_id",
+            "patient_id template_id pause_reason end_reason",
             rows,
         )  # fmt: skip
         return {"code": codes, "through": through, "specs": specs}
