@@ -147,7 +147,11 @@ def test_it_knows_every_url_pattern():
     )
 
 
-@pytest.mark.parametrize(("name", "route", "view"), url_patterns(), ids=lambda v: str(v))
+@pytest.mark.parametrize(
+    ("name", "route", "view"),
+    url_patterns(),
+    ids=lambda v: v if isinstance(v, str) else f"{v.__module__}.{v.__qualname__}",
+)
 def test_it_declares_the_expected_roles_on_every_view(name, route, view):
     declared = getattr(view, "allowed_roles", None)
     assert declared is not None, f"{name} has no role_required/public/authenticated"
