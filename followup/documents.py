@@ -12,6 +12,8 @@ from datetime import date
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from weasyprint import HTML
 
 from followup.models import FollowUpVisit, ItemKind, VisitStatus
@@ -23,6 +25,7 @@ from followup.rules.content import (
 )
 from followup.rules.late_effects import ONCOLOGY, PATIENT, PRIMARY_CARE
 from followup.rules.scheduling import add_months
+from followup.rules.sign_texts import sign_label
 from patients.models import DiseaseStatusEvent, Treatment
 
 
@@ -78,17 +81,17 @@ def follow_up_year(start: date, day: date) -> int:
 def _row(visit: FollowUpVisit, today: date) -> ScheduleRow:
     status = visit.status
     if status == VisitStatus.COMPLETED:
-        return ScheduleRow(visit, "done", "Done", past=True)
+        return ScheduleRow(visit, "done", _("Done"), past=True)
     if status == VisitStatus.CANCELLED:
-        return ScheduleRow(visit, "cancelled", "Cancelled", past=True)
+        return ScheduleRow(visit, "cancelled", _("Cancelled"), past=True)
     if status == VisitStatus.MISSED:
-        return ScheduleRow(visit, "missed", "Missed: please call us to book a new date", True)
+        return ScheduleRow(visit, "missed", _("Missed: please call us to book a new date"), True)
     if status == VisitStatus.SCHEDULED and visit.scheduled_at is not None:
         booked_day = timezone.localtime(visit.scheduled_at).date()
-        return ScheduleRow(visit, "booked", "Booked", past=booked_day < today)
+        return ScheduleRow(visit, "booked", _("Booked"), past=booked_day < today)
     if visit.window_end < today:
-        return ScheduleRow(visit, "overdue", "Not done yet: please call us to book it", True)
-    return ScheduleRow(visit, "to_book", "To be booked", past=False)
+        return ScheduleRow(visit, "overdue", _("Not done yet: please call us to book it"), True)
+    return ScheduleRow(visit, "to_book", _("To be booked"), past=False)
 
 
 def _schedule(start: date, visits: list[FollowUpVisit], today: date) -> list[ScheduleYear]:
@@ -111,7 +114,9 @@ def _preparation(visits: list[FollowUpVisit]) -> list[tuple[str, str]]:
     for visit in visits:
         if visit.instructions and visit.label not in seen:
             seen[visit.label] = visit.instructions
-    return list(seen.items())
+    # Stored English (copied from the template's rules); shown in the reader's language
+    # when the text is a known one, as stored otherwise.
+    return [(_(label), _(instructions)) for label, instructions in seen.items()]
 
 
 @dataclass(frozen=True)
@@ -126,9 +131,9 @@ class Duty:
 
 # Who does what, in the order ASCO's template gives it, in the patient's words.
 WHO_LABELS = {
-    ONCOLOGY: "Your cancer team",
-    PRIMARY_CARE: "Your primary-care doctor",
-    PATIENT: "You",
+    ONCOLOGY: gettext_noop("Your cancer team"),
+    PRIMARY_CARE: gettext_noop("Your primary-care doctor"),
+    PATIENT: gettext_noop("You"),
 }
 
 
@@ -140,12 +145,12 @@ def _who_does_what(upcoming: list[ScheduleRow], patient) -> list[dict]:
         duties = groups.setdefault(visit.responsible, {})
         seen = duties.get(visit.label)
         if seen is None:
-            duties[visit.label] = Duty(visit.label, visit.due_date, 1, visit.reason)
+            duties[visit.label] = Duty(_(visit.label), visit.due_date, 1, visit.reason)
         else:
             duties[visit.label] = Duty(seen.label, seen.next_due, seen.count + 1, seen.reason)
     who = []
     for key, duties in groups.items():
-        label = WHO_LABELS.get(key, key)
+        label = _(WHO_LABELS[key]) if key in WHO_LABELS else key
         if key == PRIMARY_CARE and patient.pcp_name:
             label = f"{label}, {patient.pcp_name}"
         who.append({"key": key, "label": label, "duties": list(duties.values())})
@@ -205,10 +210,12 @@ def plan_document(*, plan, today: date) -> dict:
             patient.care_transferred_on and patient.care_transferred_on <= today
         ),
         "preparation": _preparation(visits),
-        "warning_signs": warning_signs_for(plan.warning_signs_snapshot),
-        "advice": RISK_LOWERING_ADVICE,
-        "fear_of_recurrence": FEAR_OF_RECURRENCE,
-        "scan_worry_note": SCAN_WORRY_NOTE if has_scans else "",
+        # The texts are stored or written in English; each is shown in the active
+        # language (the patient's in the portal, the nurse's on the print page).
+        "warning_signs": [sign_label(s) for s in warning_signs_for(plan.warning_signs_snapshot)],
+        "advice": [(_(title), _(text)) for title, text in RISK_LOWERING_ADVICE],
+        "fear_of_recurrence": [_(paragraph) for paragraph in FEAR_OF_RECURRENCE],
+        "scan_worry_note": _(SCAN_WORRY_NOTE) if has_scans else "",
         "contacts": {
             "primary_nurse": _contact(primary) if primary else None,
             "care_team": [

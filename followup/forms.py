@@ -2,6 +2,8 @@ from datetime import timedelta
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from followup.models import (
     CallOutcome,
@@ -15,6 +17,7 @@ from followup.models import (
     Trend,
 )
 from followup.rules import guidelines
+from followup.rules.sign_texts import sign_label
 from followup.selectors.caseload import SCOPES, SORTS
 from patients.choices import CancerType, DiseaseStatus
 from patients.forms import DateField, DateInput, DateTimeField, NurseChoiceField, nurses
@@ -229,14 +232,15 @@ class ReminderPreferenceForm(forms.Form):
 
 
 MAX_DAYS = 3650
-RATING_CHOICES = [("", "Prefer not to say"), *((str(n), str(n)) for n in range(11))]
+RATING_CHOICES = [("", _("Prefer not to say")), *((str(n), str(n)) for n in range(11))]
 MAX_TEXT = text_limits.NOTE
 
 
 def _no_control_characters(value: str, field_label: str) -> str:
     if "\x00" in value or any(ord(ch) < 32 and ch not in "\t\r\n" for ch in value):
         raise forms.ValidationError(
-            f"{field_label} contains characters we cannot store. Please retype it."
+            gettext("%(field)s contains characters we cannot store. Please retype it.")
+            % {"field": field_label}
         )
     return value
 
@@ -251,24 +255,24 @@ class SymptomReportForm(forms.Form):
 
     submission_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
     other_text = forms.CharField(
-        label="Anything else you want us to know?",
+        label=_("Anything else you want us to know?"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3, "maxlength": MAX_TEXT}),
         max_length=MAX_TEXT,
         error_messages=text_limits.ERROR_MESSAGES,
-        help_text="Any language is fine. Up to 2,000 characters.",
+        help_text=_("Any language is fine. Up to 2,000 characters."),
     )
     worry = forms.TypedChoiceField(
-        label="How much have you worried about the cancer coming back this week?",
-        help_text="0 means not at all, 10 means all the time.",
+        label=_("How much have you worried about the cancer coming back this week?"),
+        help_text=_("0 means not at all, 10 means all the time."),
         choices=RATING_CHOICES,
         coerce=int,
         required=False,
         empty_value=None,
     )
     distress = forms.TypedChoiceField(
-        label="Overall, how upset or under strain have you felt this week?",
-        help_text="0 means not at all, 10 means the most you can imagine.",
+        label=_("Overall, how upset or under strain have you felt this week?"),
+        help_text=_("0 means not at all, 10 means the most you can imagine."),
         choices=RATING_CHOICES,
         coerce=int,
         required=False,
@@ -276,9 +280,11 @@ class SymptomReportForm(forms.Form):
     )
 
     self_harm = forms.TypedChoiceField(
-        label="Have you had thoughts of hurting yourself, or that you would be better off dead?",
-        help_text="There is no wrong answer. If yes, we will show you who to call straight away.",
-        choices=[("no", "No"), ("yes", "Yes")],
+        label=_("Have you had thoughts of hurting yourself, or that you would be better off dead?"),
+        help_text=_(
+            "There is no wrong answer. If yes, we will show you who to call straight away."
+        ),
+        choices=[("no", _("No")), ("yes", _("Yes"))],
         coerce=lambda value: value == "yes",
         widget=forms.RadioSelect,
         required=False,
@@ -289,31 +295,44 @@ class SymptomReportForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.signs = signs
         for sign in signs:
+            # The patient reads the sign in their language; the report stores the English
+            # label (sign.label) the nurse reads.
+            label = sign_label(sign.label)
             # Each detail field names its sign, so a screen reader tells them apart.
-            self.fields[f"sign_{sign.code}"] = forms.BooleanField(label=sign.label, required=False)
+            self.fields[f"sign_{sign.code}"] = forms.BooleanField(label=label, required=False)
             self.fields[f"severity_{sign.code}"] = forms.ChoiceField(
-                label="How bad is it?",
-                choices=[("", "Choose…"), *Severity.choices],
+                label=_("How bad is it?"),
+                choices=[("", _("Choose…")), *Severity.choices],
                 required=False,
-                widget=forms.Select(attrs={"aria-label": f"How bad is it: {sign.label}"}),
+                widget=forms.Select(
+                    attrs={"aria-label": gettext("How bad is it: %(sign)s") % {"sign": label}}
+                ),
             )
             self.fields[f"days_{sign.code}"] = forms.IntegerField(
-                label="For how many days?",
+                label=_("For how many days?"),
                 min_value=0,
                 max_value=MAX_DAYS,
                 required=False,
-                widget=forms.NumberInput(attrs={"aria-label": f"For how many days: {sign.label}"}),
+                widget=forms.NumberInput(
+                    attrs={"aria-label": gettext("For how many days: %(sign)s") % {"sign": label}}
+                ),
             )
             self.fields[f"since_{sign.code}"] = DateField(
-                label="Or since which date?",
+                label=_("Or since which date?"),
                 required=False,
-                widget=DateInput(attrs={"aria-label": f"Or since which date: {sign.label}"}),
+                widget=DateInput(
+                    attrs={"aria-label": gettext("Or since which date: %(sign)s") % {"sign": label}}
+                ),
             )
             self.fields[f"trend_{sign.code}"] = forms.ChoiceField(
-                label="Compared with last time",
-                choices=[("", "Choose…"), *Trend.choices],
+                label=_("Compared with last time"),
+                choices=[("", _("Choose…")), *Trend.choices],
                 required=False,
-                widget=forms.Select(attrs={"aria-label": f"Compared with last time: {sign.label}"}),
+                widget=forms.Select(
+                    attrs={
+                        "aria-label": gettext("Compared with last time: %(sign)s") % {"sign": label}
+                    }
+                ),
             )
 
     def sign_rows(self):
@@ -328,7 +347,9 @@ class SymptomReportForm(forms.Form):
             )
 
     def clean_other_text(self):
-        return _no_control_characters(self.cleaned_data["other_text"], "Your message").strip()
+        return _no_control_characters(
+            self.cleaned_data["other_text"], gettext("Your message")
+        ).strip()
 
     def clean(self):
         data = super().clean()
@@ -342,15 +363,17 @@ class SymptomReportForm(forms.Form):
             days = data.get(f"days_{sign.code}")
             since = data.get(f"since_{sign.code}")
             if not severity:
-                self.add_error(f"severity_{sign.code}", "Please say how bad it is.")
+                self.add_error(f"severity_{sign.code}", gettext("Please say how bad it is."))
             if not trend:
-                self.add_error(f"trend_{sign.code}", "Please say if it is new, the same or worse.")
+                self.add_error(
+                    f"trend_{sign.code}", gettext("Please say if it is new, the same or worse.")
+                )
             if since is not None:
                 if since > today:
-                    self.add_error(f"since_{sign.code}", "This date is in the future.")
+                    self.add_error(f"since_{sign.code}", gettext("This date is in the future."))
                 elif (today - since).days > MAX_DAYS:
                     self.add_error(
-                        f"since_{sign.code}", "Please give a date in the last ten years."
+                        f"since_{sign.code}", gettext("Please give a date in the last ten years.")
                     )
                 elif days is None:
                     days = (today - since).days

@@ -14,11 +14,12 @@ without one.
 """
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 NOTE = 2000
 LONG_TEXT = 5000
 
-TOO_LONG = (
+TOO_LONG = _(
     "This is too long: please keep it to %(limit_value)d characters or fewer "
     "(it has %(show_value)d)."
 )

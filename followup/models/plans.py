@@ -5,6 +5,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from followup.models.base import PatientScopedQuerySet
@@ -13,10 +14,10 @@ from survivorship import text_limits
 
 
 class ItemKind(models.TextChoices):
-    VISIT = scheduling.KIND_VISIT, "Clinic visit"
-    IMAGING = scheduling.KIND_IMAGING, "Imaging scan"
-    LAB = scheduling.KIND_LAB, "Lab test"
-    PROCEDURE = scheduling.KIND_PROCEDURE, "Procedure"
+    VISIT = scheduling.KIND_VISIT, _("Clinic visit")
+    IMAGING = scheduling.KIND_IMAGING, _("Imaging scan")
+    LAB = scheduling.KIND_LAB, _("Lab test")
+    PROCEDURE = scheduling.KIND_PROCEDURE, _("Procedure")
 
 
 class ImagingModality(models.TextChoices):

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from followup.models.base import PatientScopedQuerySet
@@ -34,15 +35,15 @@ class Resolution(models.TextChoices):
 
 
 class Severity(models.TextChoices):
-    MILD = "mild", "Mild: I notice it but it doesn't stop me"
-    MODERATE = "moderate", "Moderate: it gets in the way of things"
-    SEVERE = "severe", "Severe: it stops me doing things"
+    MILD = "mild", _("Mild: I notice it but it doesn't stop me")
+    MODERATE = "moderate", _("Moderate: it gets in the way of things")
+    SEVERE = "severe", _("Severe: it stops me doing things")
 
 
 class Trend(models.TextChoices):
-    NEW = "new", "New"
-    SAME = "same", "About the same as last time"
-    WORSE = "worse", "Worse than last time"
+    NEW = "new", _("New")
+    SAME = "same", _("About the same as last time")
+    WORSE = "worse", _("Worse than last time")
 
 
 class SymptomReportQuerySet(PatientScopedQuerySet):

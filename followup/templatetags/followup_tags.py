@@ -2,6 +2,8 @@ from django import template
 from django.conf import settings
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
+from django.utils.formats import get_format
+from django.utils.translation import get_language
 
 from followup.selectors import portal as selectors
 from followup.services.reminders import zone_of
@@ -31,6 +33,34 @@ def upcoming_visits(patient, visits=None):
 def plan_document(document):
     """Render one ``documents.plan_document`` dict, e.g. inside a loop over several plans."""
     return document
+
+
+# The house English formats of the patient's documents, and the name of the Django locale
+# format each becomes in another language ("j F Y" is "j \\d\\e F \\d\\e Y" in Spanish).
+LOCALE_FORMATS = {
+    "j F Y": "DATE_FORMAT",
+    "F Y": "YEAR_MONTH_FORMAT",
+    "j F Y, H:i": "DATETIME_FORMAT",
+    "j M Y": "SHORT_DATE_FORMAT",
+    "j M Y, H:i": "SHORT_DATETIME_FORMAT",
+}
+
+
+@register.filter
+def locale_format(fmt: str) -> str:
+    """``fmt`` in English (output unchanged); in another language its locale format."""
+    language = get_language() or "en"
+    if language.startswith("en") or fmt not in LOCALE_FORMATS:
+        return fmt
+    return get_format(LOCALE_FORMATS[fmt])
+
+
+@register.filter
+def local_date(value, fmt="j F Y"):
+    """``{{ day|local_date:"j F Y" }}``: the date filter, in the active language's style."""
+    if not value:
+        return ""
+    return date_format(value, locale_format(fmt))
 
 
 @register.filter
