@@ -606,3 +606,29 @@ class PlanStatusForm(forms.Form):
 
     def cancel_visits(self) -> list[int]:
         return [v.pk for v in self.booked if self.cleaned_data.get(f"cancel_{v.pk}") == "cancel"]
+
+
+class OtherPlansForm(forms.Form):
+    """Asked while adding a diagnosis: if it is a second primary, what the patient's
+    other active plans do. They carry on unless the nurse pauses them (issue 19)."""
+
+    # Included by the patients app's diagnosis page (patients/extensions.py).
+    template_name = "followup/nurse/_other_plans.html"
+
+    def __init__(self, *args, plans, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.plans = list(plans)
+        for plan in self.plans:
+            self.fields[f"plan_{plan.pk}"] = forms.ChoiceField(
+                label=f"{plan}",
+                choices=[("keep", "Keep it running"), ("pause", "Pause it")],
+                initial="keep",
+                required=False,  # not answered: kept
+                widget=forms.RadioSelect(attrs={"class": "form-check-inline"}),
+            )
+
+    def plan_fields(self):
+        return [self[f"plan_{plan.pk}"] for plan in self.plans]
+
+    def to_pause(self) -> list:
+        return [p for p in self.plans if self.cleaned_data.get(f"plan_{p.pk}") == "pause"]

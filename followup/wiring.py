@@ -7,7 +7,7 @@ Celery tasks in every process, web included, since the outbox hands batches to
 
 from followup import signals, tasks
 from followup.delivery import channel_health
-from followup.forms import PlanAfterReturnForm
+from followup.forms import OtherPlansForm, PlanAfterReturnForm
 from followup.models import CalendarFeed, CarePlan, FollowUpVisit, ReminderPreference, SymptomReport
 from followup.services import recurrence
 from patients import extensions
@@ -20,19 +20,19 @@ __all__ = ["connect", "signals", "tasks"]
 class PlanAfterReturnStep:
     """Recording a return of disease asks, in the same step, what the plan does next."""
 
-    def form(self, *, diagnosis, event, data):
-        if event.pk:  # editing an event already recorded: the plan was decided then
+    def form(self, *, record, data):
+        if record.pk:  # editing an event already recorded: the plan was decided then
             return None
-        plan = CarePlan.objects.filter(diagnosis=diagnosis, status="active").first()
+        plan = CarePlan.objects.filter(diagnosis=record.diagnosis, status="active").first()
         if plan is None:
             return None
         return PlanAfterReturnForm(
             data, plan=plan, booked=recurrence.booked_visits(plan), prefix="plan"
         )
 
-    def apply(self, *, form, event, by) -> str:
+    def apply(self, *, form, record, by) -> str:
         return recurrence.after_status_event(
-            event=event,
+            event=record,
             by=by,
             action=form.cleaned_data["plan_action"] or recurrence.PAUSE,
             cancel_visits=form.cancel_visits(),
@@ -40,8 +40,34 @@ class PlanAfterReturnStep:
         )
 
 
+class OtherPlansStep:
+    """Adding a second primary cancer asks whether the other plans carry on (default)."""
+
+    def form(self, *, record, data):
+        plans = CarePlan.objects.filter(patient=record.patient, status="active").select_related(
+            "diagnosis"
+        )
+        if not plans:
+            return None
+        return OtherPlansForm(data, plans=plans, prefix="others")
+
+    def apply(self, *, form, record, by) -> str:
+        if not record.second_primary:
+            return ""
+        paused = form.to_pause()
+        for plan in paused:
+            recurrence.plan_pause(
+                plan=plan, by=by, reason=f"Second primary: {record.cancer_name}, diagnosed "
+                f"{record.diagnosed_on:%Y-%m-%d}"
+            )  # fmt: skip
+        return "Start a care plan for the new cancer from the patient's page." + (
+            f" {len(paused)} other plan{'s' if len(paused) != 1 else ''} paused." if paused else ""
+        )
+
+
 def connect() -> None:
-    extensions.register_status_event_step(PlanAfterReturnStep())
+    extensions.register_step(extensions.STATUS_EVENT, PlanAfterReturnStep())
+    extensions.register_step(extensions.DIAGNOSIS, OtherPlansStep())
     for model in (CarePlan, FollowUpVisit, SymptomReport, ReminderPreference, CalendarFeed):
         audit.register(model)
     health.register_channel_states(channel_health.channel_states)

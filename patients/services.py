@@ -146,8 +146,14 @@ def _save(instance):
     return instance
 
 
-def diagnosis_save(*, diagnosis: CancerDiagnosis) -> CancerDiagnosis:
-    return _save(diagnosis)
+@transaction.atomic
+def diagnosis_save(*, diagnosis: CancerDiagnosis, then=None) -> CancerDiagnosis:
+    """Save a diagnosis; ``then(diagnosis)`` runs after, in the same transaction (what
+    the apps above do next: a second primary and the patient's other plans)."""
+    saved = _save(diagnosis)
+    if then is not None:
+        then(saved)
+    return saved
 
 
 def treatment_save(*, treatment: Treatment) -> Treatment:

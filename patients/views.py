@@ -112,16 +112,33 @@ def patient_delete(request, pk):
 @role_required(Role.NURSE)
 def diagnosis_create(request, pk):
     patient = selectors.patient_get(user=request.user, pk=pk)
-    form = DiagnosisForm(request.POST or None, instance=CancerDiagnosis(patient=patient))
-    if request.method == "POST" and form.is_valid():
-        services.diagnosis_save(diagnosis=form.instance)
-        return _saved(request, patient, "The diagnosis was added.")
+    diagnosis = CancerDiagnosis(patient=patient)
+    form = DiagnosisForm(request.POST or None, instance=diagnosis)
+    # A second primary: what happens to the other plans (registered by followup).
+    step = extensions.step(extensions.DIAGNOSIS)
+    step_form = step.form(record=diagnosis, data=request.POST or None) if step else None
+    step_valid = step_form is None or step_form.is_valid()
+    if request.method == "POST" and form.is_valid() and step_valid:
+        notes: list[str] = []
+        services.diagnosis_save(
+            diagnosis=form.instance,
+            then=(
+                (lambda saved: notes.append(
+                    step.apply(form=step_form, record=saved, by=request.user)))
+                if step_form is not None
+                else None
+            ),
+        )  # fmt: skip
+        return _saved(
+            request, patient, " ".join(["The diagnosis was added.", *filter(None, notes)])
+        )
     return _form_page(
         request,
         form=form,
         title="Add a diagnosis",
         patient=patient,
         cancel_url=reverse("nurse:patient", args=[patient.pk]),
+        step_form=step_form,
     )
 
 
@@ -225,10 +242,8 @@ def _status_event_page(request, *, diagnosis, event):
         }
     form = StatusEventForm(request.POST or None, initial=initial)
     # What happens to the care plan, asked in the same step (registered by followup).
-    step = extensions.status_event_step()
-    step_form = (
-        step.form(diagnosis=diagnosis, event=event, data=request.POST or None) if step else None
-    )
+    step = extensions.step(extensions.STATUS_EVENT)
+    step_form = step.form(record=event, data=request.POST or None) if step else None
     notes: list[str] = []
     step_valid = step_form is None or step_form.is_valid()
     if request.method == "POST" and form.is_valid() and step_valid:
@@ -247,7 +262,7 @@ def _status_event_page(request, *, diagnosis, event):
                 by=request.user,
                 then=(
                     (lambda saved: notes.append(
-                        step.apply(form=step_form, event=saved, by=request.user)))
+                        step.apply(form=step_form, record=saved, by=request.user)))
                     if step_form is not None
                     else None
                 ),

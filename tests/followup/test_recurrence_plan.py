@@ -327,3 +327,42 @@ def test_the_plan_document_shows_the_restaging_once_it_was_discussed(client, nur
     client.post(f"/nurse/status/{event.pk}/discussed/", {"confirm": "yes"})
     document = client.get(f"/nurse/plans/{plan.pk}/print/").content.decode()
     assert "restaged rIV on" in document
+
+
+def test_adding_a_second_primary_asks_about_the_other_plans_which_carry_on_by_default(
+    client, nurse, setup
+):
+    plan = setup[0]
+    client.force_login(nurse)
+    url = f"/nurse/patients/{plan.patient_id}/diagnoses/new/"
+    page = client.get(url).content.decode()
+    assert "If this is a second primary cancer: the other care plans" in page
+    data = {"cancer_type": "lung", "diagnosed_on": f"{TODAY:%Y-%m-%d}", "second_primary": "on"}
+    response = client.post(url, data)
+    assert response.status_code == 302
+    plan.refresh_from_db()
+    assert plan.status == PlanStatus.ACTIVE, "carries on unless the nurse pauses it"
+    response = client.post(
+        url, {**data, "cancer_type": "colorectal", f"others-plan_{plan.pk}": "pause"}
+    )
+    assert response.status_code == 302
+    plan.refresh_from_db()
+    assert plan.status == PlanStatus.PAUSED
+    assert plan.pause_reason.startswith("Second primary: colorectal cancer")
+    assert plan.paused_for_event is None
+
+
+def test_a_diagnosis_that_is_not_a_second_primary_leaves_the_plans_alone(client, nurse, setup):
+    plan = setup[0]
+    client.force_login(nurse)
+    response = client.post(
+        f"/nurse/patients/{plan.patient_id}/diagnoses/new/",
+        {
+            "cancer_type": "lung",
+            "diagnosed_on": f"{TODAY:%Y-%m-%d}",
+            f"others-plan_{plan.pk}": "pause",
+        },
+    )
+    assert response.status_code == 302
+    plan.refresh_from_db()
+    assert plan.status == PlanStatus.ACTIVE
