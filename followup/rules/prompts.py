@@ -186,7 +186,7 @@ def sms_length(text: str) -> int | None:
 
 
 def sms_encoding(text: str) -> str:
-    """"GSM-7" when every character is in the GSM 03.38 tables, else "UCS-2"."""
+    """ "GSM-7" when every character is in the GSM 03.38 tables, else "UCS-2"."""
     return "GSM-7" if sms_length(text) is not None else "UCS-2"
 
 

@@ -19,8 +19,6 @@ FRAGMENTS = Path(django_settings.BASE_DIR) / "locale" / "fragments"
 def _reset_translations():
     trans_real._translations = {}
     trans_real._default = None
-    trans_real._active = type(trans_real._active)()
-    trans_real.check_for_language.cache_clear()
 
 
 def compile_fragments(target: Path, language: str = "es") -> Path:
