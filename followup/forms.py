@@ -203,10 +203,24 @@ class ReminderPreferenceForm(forms.Form):
     scan_reminders = forms.BooleanField(label="Scan reminders", required=False)
     lab_reminders = forms.BooleanField(label="Blood test reminders", required=False)
     checkin_prompts = forms.BooleanField(label="Check-in invitations", required=False)
+    # Offered only to a patient with a caregiver whose access allows reminders (issue 21).
+    recipients = forms.ChoiceField(
+        label=_("Who should get your reminders?"),
+        choices=[
+            ("patient", _("Only me")),
+            ("both", _("Me and my caregivers")),
+            ("caregivers", _("Only my caregivers")),
+        ],
+        widget=forms.RadioSelect,
+        required=False,
+        help_text=_("Caregivers get the same short message by email, never more."),
+    )
 
-    def __init__(self, *args, patient, **kwargs):
+    def __init__(self, *args, patient, offer_caregivers: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.patient = patient
+        if not offer_caregivers:
+            del self.fields["recipients"]
 
     def clean(self):
         data = super().clean()

@@ -49,7 +49,13 @@ from followup.models import (
     VisitStatus,
 )
 from followup.rules.local_time import within_local_day
-from followup.selectors.preferences import preference_of, quiet_hours, zone_of
+from followup.selectors.preferences import (
+    grant_allows_reminders,
+    preference_of,
+    quiet_hours,
+    zone_of,
+)
+from patients.models import CaregiverGrant
 from survivorship.roles import Role, users_with_role
 
 logger = logging.getLogger(__name__)
@@ -273,6 +279,8 @@ def _why_not(reminder: Reminder, now: datetime) -> tuple[str, str] | None:
         return "skipped", "the check-in was already answered"
     if reminder.kind == ReminderKind.CARE_LETTER:
         return _letter_refusal(reminder)
+    if messages.is_for_caregiver(reminder):
+        return _caregiver_refusal(reminder)
     if reminder.context.get("staff_to"):
         # The on-call contact (configured by the clinic) or a nurse's own SMS number.
         if reminder.recipient_user is not None and not reminder.recipient_user.is_active:
@@ -292,9 +300,38 @@ def _why_not(reminder: Reminder, now: datetime) -> tuple[str, str] | None:
     preference = preference_of(patient)
     if preference is not None and not preference.wants(reminder.kind):
         return "skipped", f"the patient turned off {reminder.get_kind_display().lower()}s"
+    if preference is not None and not preference.to_patient:
+        return "skipped", "the patient chose to have reminders sent to their caregivers only"
     reason = unreachable_reason(patient)
     if reason:
         return "skipped", reason
+    return None
+
+
+def _caregiver_refusal(reminder: Reminder) -> tuple[str, str] | None:
+    """A copy to a caregiver (issue 21) goes only while the patient still wants it and
+    the grant is still in force and allows reminders; checked now, at send time."""
+    patient = reminder.patient
+    if patient is None or not patient.active:
+        return "skipped", "the patient record is inactive"
+    if patient.reminder_consent_at is None:
+        return "skipped", "no consent to reminders on file"
+    preference = preference_of(patient)
+    if preference is None or not preference.to_caregivers:
+        return "cancelled", "the patient no longer has reminders sent to caregivers"
+    if not preference.wants(reminder.kind):
+        return "skipped", f"the patient turned off {reminder.get_kind_display().lower()}s"
+    grant = CaregiverGrant.objects.filter(
+        pk=reminder.context.get("caregiver_grant"),
+        patient_id=patient.pk,
+        caregiver_id=reminder.recipient_user_id,
+    ).first()
+    if grant is None or not grant.live:
+        return "cancelled", "the caregiver's access was ended"
+    if not grant_allows_reminders(grant):
+        return "cancelled", "the caregiver's access no longer includes reminders"
+    if not reminder.recipient_user.email:
+        return "skipped", "the caregiver's account has no email address"
     return None
 
 
@@ -340,8 +377,12 @@ def _send_claimed(
     channel = "email"
     if reminder.context.get("staff_to"):
         channel = reminder.channel
-    elif reminder.patient is not None and reminder.recipient_user is None:
-        channel = channel_for(reminder.patient)
+    elif reminder.patient is not None and (
+        reminder.recipient_user is None or messages.is_for_caregiver(reminder)
+    ):
+        # A caregiver's copy goes by email, within the patient's hours (theirs are unknown).
+        if reminder.recipient_user is None:
+            channel = channel_for(reminder.patient)
         start, end = quiet_hours(reminder.patient)
         zone = zone_of(reminder.patient)
         allowed = within_local_day(now, zone, start, end)

@@ -29,6 +29,7 @@ from followup.models.reminders import (
     Reminder,
     ReminderKind,
     ReminderPreference,
+    ReminderRecipients,
     ReminderStatus,
     Settlement,
 )
@@ -82,6 +83,7 @@ __all__ = [
     "Reminder",
     "ReminderKind",
     "ReminderPreference",
+    "ReminderRecipients",
     "ReminderStatus",
     "ReportStatus",
     "ReportedSign",

@@ -165,6 +165,14 @@ class DeliveryAttempt(models.Model):
         return f"{'ok' if self.succeeded else 'error'} at {self.attempted_at:%Y-%m-%d %H:%M:%S}"
 
 
+class ReminderRecipients(models.TextChoices):
+    """Who gets a patient's reminders (issue 21): the patient's choice."""
+
+    PATIENT = "patient", "Me"
+    CAREGIVERS = "caregivers", "My caregivers instead of me"
+    BOTH = "both", "Me and my caregivers"
+
+
 class ReminderPreference(models.Model):
     """How a patient wants to be reminded; defaults come from the patient record."""
 
@@ -177,6 +185,14 @@ class ReminderPreference(models.Model):
     scan_reminders = models.BooleanField(default=True)
     lab_reminders = models.BooleanField(default=True)
     checkin_prompts = models.BooleanField(default=True)
+    # Caregivers with a live grant that allows reminders get a copy by email (issue 21).
+    recipients = models.CharField(
+        "who gets the reminders",
+        max_length=10,
+        choices=ReminderRecipients.choices,
+        default=ReminderRecipients.PATIENT,
+        db_default=ReminderRecipients.PATIENT,
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self):
@@ -189,6 +205,14 @@ class ReminderPreference(models.Model):
             ReminderKind.LAB: self.lab_reminders,
             ReminderKind.CHECKIN: self.checkin_prompts,
         }.get(kind, True)
+
+    @property
+    def to_patient(self) -> bool:
+        return self.recipients != ReminderRecipients.CAREGIVERS
+
+    @property
+    def to_caregivers(self) -> bool:
+        return self.recipients in (ReminderRecipients.CAREGIVERS, ReminderRecipients.BOTH)
 
 
 # --- Symptom reports and triage --------------------------------------------------------------

@@ -26,3 +26,28 @@ def quiet_hours(patient) -> tuple[time, time]:
     if preference is None:
         return DEFAULT_QUIET_START, DEFAULT_QUIET_END
     return preference.quiet_start, preference.quiet_end
+
+
+# --- Caregivers who get the patient's reminders (issue 21) -------------------------------
+
+# A grant has no permission of its own for reminders yet (patients.services
+# GRANT_PERMISSIONS): a reminder says when and where the next visit is, which is what
+# "see the care plan and visits" already shows the caregiver, so that permission is the
+# one that allows them. The patient's own choice (ReminderPreference.recipients) decides.
+REMINDER_PERMISSION = "can_see_plan"
+
+
+def reminder_grants(patient):
+    """The patient's live caregiver grants that allow reminders, with their accounts."""
+    return (
+        patient.caregiver_grants.live()
+        .filter(**{REMINDER_PERMISSION: True})
+        .exclude(caregiver__email="")
+        .select_related("caregiver")
+        .order_by("pk")
+    )
+
+
+def grant_allows_reminders(grant) -> bool:
+    """At send time: the grant is still in force and still allows reminders."""
+    return grant is not None and grant.live and bool(getattr(grant, REMINDER_PERMISSION))

@@ -488,6 +488,9 @@ def reminder_preferences_update(*, patient, data: dict) -> ReminderPreference:
     for field in ("quiet_start", "quiet_end", "appointment_reminders", "scan_reminders",
                   "lab_reminders", "checkin_prompts"):  # fmt: skip
         setattr(preference, field, data[field])
+    # Asked only when a caregiver could get reminders (issue 21); otherwise unchanged.
+    if data.get("recipients"):
+        preference.recipients = data["recipients"]
     preference.save()
     patient.preferred_channel = data["preferred_channel"]
     if data["consent"] and patient.reminder_consent_at is None:

@@ -43,7 +43,7 @@ from followup.rules.local_time import send_times as _send_times
 from followup.rules.scheduling import add_months
 from followup.selectors.calls import paused_patient_ids
 from followup.selectors.nurse import due_and_overdue
-from followup.selectors.preferences import quiet_hours, zone_of
+from followup.selectors.preferences import preference_of, quiet_hours, reminder_grants, zone_of
 from survivorship.roles import Role, users_with_role
 
 KIND_FOR_ITEM = {
@@ -77,7 +77,9 @@ def plan_for_visit(visit: FollowUpVisit, *, now: datetime | None = None) -> list
     existing = {
         r.context.get("days_before"): r
         for r in Reminder.objects.select_for_update().filter(
-            visit=visit, status__in=[ReminderStatus.PENDING, ReminderStatus.SKIPPED]
+            visit=visit,
+            recipient_user__isnull=True,
+            status__in=[ReminderStatus.PENDING, ReminderStatus.SKIPPED],
         )
     }
     zone = zone_of(patient)
@@ -111,7 +113,65 @@ def plan_for_visit(visit: FollowUpVisit, *, now: datetime | None = None) -> list
                 },
             )
         planned.append(reminder)
+    planned += _copies_for_caregivers(planned, visit=visit)
     return planned
+
+
+def _copies_for_caregivers(originals: list[Reminder], **link) -> list[Reminder]:
+    """The patient's reminders, copied to each caregiver they chose (issue 21).
+
+    When the patient chose "caregivers" or "both", every live grant that allows reminders
+    gets an email copy of each row, addressed to the caregiver's own account, with a
+    dedupe key of its own. The patient's own rows stay (a "caregivers only" choice skips
+    them at send time), and the dispatcher checks the grant and the choice again when it
+    sends: a grant revoked meanwhile cancels the copy. Copies of a re-booked visit move
+    with the patient's rows.
+    """
+    patient = originals[0].patient if originals else None
+    preference = preference_of(patient) if patient is not None else None
+    if preference is None or not preference.to_caregivers:
+        return []
+    grants = list(reminder_grants(patient))
+    if not grants:
+        return []
+    existing = {
+        (r.recipient_user_id, r.context.get("days_before")): r
+        for r in Reminder.objects.select_for_update().filter(
+            **link,
+            recipient_user__isnull=False,
+            status__in=[ReminderStatus.PENDING, ReminderStatus.SKIPPED],
+        )
+    }
+    copies = []
+    for grant in grants:
+        for original in originals:
+            fields = {
+                "dedupe_key": f"{original.dedupe_key}:caregiver:{grant.pk}",
+                "send_at": original.send_at,
+                "status": original.status,
+                "skip_reason": original.skip_reason,
+                "kind": original.kind,
+                "channel": "email",  # to the caregiver's account email
+            }
+            context = {**original.context, "caregiver_grant": grant.pk}
+            copy = existing.get((grant.caregiver_id, original.context.get("days_before")))
+            if copy is not None and copy.context.get("caregiver_grant") == grant.pk:
+                for name, value in {**fields, "context": context}.items():
+                    setattr(copy, name, value)
+                copy.save()
+            else:
+                copy, _ = Reminder.objects.get_or_create(
+                    dedupe_key=fields["dedupe_key"],
+                    defaults={
+                        **fields,
+                        **link,
+                        "patient": patient,
+                        "recipient_user": grant.caregiver,
+                        "context": context,
+                    },
+                )
+            copies.append(copy)
+    return copies
 
 
 def plan_for_new_bookings(
@@ -280,7 +340,7 @@ def open_checkin(plan: CarePlan, due_on: date, *, now: datetime | None = None) -
     send_at = within_local_day(send_at, zone, start, end)
     if send_at < now:  # past today's allowed hours: tomorrow morning
         send_at = datetime.combine(due_on + timedelta(days=1), start, tzinfo=zone)
-    Reminder.objects.get_or_create(
+    reminder, _ = Reminder.objects.get_or_create(
         dedupe_key=f"checkin:{checkin.pk}",
         defaults={
             "kind": ReminderKind.CHECKIN,
@@ -290,6 +350,7 @@ def open_checkin(plan: CarePlan, due_on: date, *, now: datetime | None = None) -
             "send_at": send_at,
         },
     )
+    _copies_for_caregivers([reminder], checkin=checkin)
     return checkin
 
 

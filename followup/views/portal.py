@@ -18,6 +18,7 @@ from followup.forms import ReminderPreferenceForm, SymptomReportForm
 from followup.models import CheckIn, CheckInStatus, ReminderPreference, SymptomReport
 from followup.rules import clinic_hours, triage
 from followup.selectors import portal as selectors
+from followup.selectors.preferences import reminder_grants
 from followup.services import plans as services
 from followup.services import reports as reporting
 from patients import selectors as patient_selectors
@@ -144,8 +145,13 @@ def preferences(request):
         "scan_reminders": current.scan_reminders,
         "lab_reminders": current.lab_reminders,
         "checkin_prompts": current.checkin_prompts,
+        "recipients": current.recipients,
     }
-    form = ReminderPreferenceForm(request.POST or None, patient=patient, initial=initial)
+    # Who gets the reminders is asked only when a caregiver could get them (issue 21).
+    offer_caregivers = reminder_grants(patient).exists()
+    form = ReminderPreferenceForm(
+        request.POST or None, patient=patient, initial=initial, offer_caregivers=offer_caregivers
+    )
     if request.method == "POST" and form.is_valid():
         services.reminder_preferences_update(patient=patient, data=form.cleaned_data)
         messages.success(request, "Your reminder choices are saved.")

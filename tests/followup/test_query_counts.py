@@ -111,7 +111,8 @@ TABLES = ("django_session", "auth_user", "otp_static_staticdevice")
 # query, read once and then shared by every page). Warm counts are with Redis: without a
 # shared cache every request reads the permissions (permission_queries()).
 DASHBOARD_COLD, DASHBOARD_WARM, QUALITY_COLD, QUALITY_WARM = 9, 6, 18, 15
-PORTAL_CALENDAR, PORTAL_PREFERENCES = 7, 7
+# Preferences +1: is there a caregiver who could get reminders (issue 21).
+PORTAL_CALENDAR, PORTAL_PREFERENCES = 7, 8
 # Signed in with a second factor: FIXED included.
 PATIENT_PAGE = 22
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 from followup.delivery import messages
 from followup.models import CarePlanTemplate, Reminder, ReminderKind
 from followup.services.plans import careplan_create
+from tests.support.catalogs import spanish_catalog  # noqa: F401 (fixture)
 
 FORBIDDEN = (
     "cancer",
@@ -49,6 +50,29 @@ FORBIDDEN = (
     "colonoscopy",
     "marker",
     "deodorant",
+    # Spanish
+    "cáncer",
+    "tumores",
+    "linfoma",
+    "leucemia",
+    "metást",
+    "recaída",
+    "recidiv",
+    "mama",
+    "seno",
+    "próstata",
+    "prostat",
+    "colorrectal",
+    "intestin",
+    "ovario",
+    "pulmón",
+    "pulmon",
+    "quimio",
+    "radioterapia",
+    "marcador",
+    "mamograf",
+    "colonoscop",
+    "desodorante",
 )
 
 HOSTILE_NOTES = (
@@ -58,7 +82,9 @@ HOSTILE_NOTES = (
 
 
 def languages():
-    found = {""}
+    """The clinic's language ("") and every language a message is translated into:
+    language folders of templates, and the Spanish of locale/fragments (issue 21)."""
+    found = {"", "es"}
     for folder in ("emails", "sms"):
         for path in (Path(settings.BASE_DIR) / "templates" / folder).iterdir():
             if path.is_dir():
@@ -107,7 +133,14 @@ KIND_CHANNELS = [
 
 @pytest.mark.parametrize(("kind", "channel"), KIND_CHANNELS)
 @pytest.mark.parametrize("language", languages())
-def test_no_reminder_names_a_disease_or_a_test(kind, channel, language, visits, nurse):
+def test_no_reminder_names_a_disease_or_a_test(
+    kind,
+    channel,
+    language,
+    visits,
+    nurse,
+    spanish_catalog,  # noqa: F811
+):
     nurse_kind = kind in NURSE_KINDS
     for visit in visits:
         patient = visit.patient

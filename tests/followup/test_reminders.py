@@ -24,6 +24,7 @@ from followup.rules.content import SCAN_WORRY_NOTE
 from followup.selectors.preferences import zone_of
 from followup.services import plans as services
 from followup.services import reminders
+from tests.support.catalogs import spanish_catalog  # noqa: F401 (fixture)
 
 NEW_YORK = ZoneInfo("America/New_York")
 
@@ -184,14 +185,15 @@ def test_it_points_to_preparation_in_the_portal_and_adds_a_kind_note_to_scans(pl
     assert SCAN_WORRY_NOTE.split(".")[0] in " ".join(body.split())
 
 
-def test_it_writes_to_the_patient_in_their_language(visit):
+def test_it_writes_to_the_patient_in_their_language(visit, spanish_catalog):  # noqa: F811
     patient = visit.patient
     patient.preferred_language = "es"
     patient.save()
     dispatch.send_batch([due_reminder(visit).pk])
     assert mail.outbox[0].subject.startswith("Recordatorio")
-    assert "Hola Helen" in mail.outbox[0].body
-    assert not mail.outbox[0].alternatives  # no English HTML part beside Spanish text
+    assert "Hola, Helen" in mail.outbox[0].body
+    ((html, _),) = mail.outbox[0].alternatives  # the HTML part in Spanish too, never English
+    assert "Hola, Helen" in html and "Hello" not in html
 
 
 @pytest.mark.parametrize(
