@@ -513,6 +513,5 @@ def patient_language_set(*, user, language: str) -> Patient | None:
     patient = Patient.objects.filter(user=user).first() if user.is_authenticated else None
     if patient is not None and patient.preferred_language != language:
         patient.preferred_language = language
-        patient.full_clean(validate_unique=False)
         patient.save(update_fields=["preferred_language"])
     return patient
