@@ -1,6 +1,7 @@
 """The portal speaks the patient's language (issue 21): English or Spanish."""
 
 import pytest
+from django.test import Client
 
 from patients.models import Patient
 from survivorship.roles import Role
@@ -90,8 +91,6 @@ def test_the_switch_refuses_to_send_anyone_to_another_site(client, patient_user)
 
 @pytest.mark.django_db
 def test_the_switch_needs_a_post_with_its_csrf_token(patient_user):
-    from django.test import Client
-
     strict = Client(enforce_csrf_checks=True)
     strict.force_login(patient_user)
     assert strict.get("/i18n/setlang/").status_code == 405
@@ -126,3 +125,14 @@ def test_staff_pages_stay_english_and_have_no_switch(client, nurse, patient_user
     page = client.get("/nurse/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
     assert '<html lang="en">' in page and "Sign out" in page and "Cerrar sesión" not in page
     assert "language-switch" not in page
+
+
+@pytest.mark.django_db
+def test_the_nurse_sees_which_language_the_patient_reads(client, nurse, helen):
+    client.force_login(nurse)
+    url = f"/nurse/patients/{helen.pk}/"
+    assert 'data-testid="reads-language"' not in client.get(url).content.decode()
+    Patient.objects.filter(pk=helen.pk).update(preferred_language="es")
+    page = client.get(url).content.decode()
+    assert '<dt class="col-auto">Reads</dt>' in page
+    assert '<dd class="col-auto" data-testid="reads-language">Spanish</dd>' in page
