@@ -17,6 +17,9 @@ from survivorship.roles import Role, roles_of
 
 # Set by the language switch: the user chose this language in this session.
 SESSION_LANGUAGE = "survivorship_language"
+# The patient record's preferred language, read once per session (no query per page;
+# a change a nurse makes to the record applies from the patient's next sign-in).
+SESSION_RECORD_LANGUAGE = "survivorship_record_language"
 
 
 def supported(code: str | None) -> str:
@@ -37,7 +40,10 @@ def language_for(request) -> str | None:
     if chosen:
         return supported(chosen)
     if Role.PATIENT in roles:
-        return supported(directory.patients().preferred_language_of(user))
+        if SESSION_RECORD_LANGUAGE not in request.session:
+            recorded = directory.patients().preferred_language_of(user)
+            request.session[SESSION_RECORD_LANGUAGE] = supported(recorded)
+        return request.session[SESSION_RECORD_LANGUAGE]
     return supported(request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME))
 
 

@@ -70,7 +70,7 @@ def test_the_choice_made_in_this_session_wins_over_the_record(client, patient_us
     _reads(patient_user, "es")
     client.force_login(patient_user)
     client.post("/i18n/setlang/", {"language": "en", "next": "/portal/"})
-    _reads(patient_user, "es")  # e.g. a nurse edits the record meanwhile
+    _reads(patient_user, "es")  # a nurse edits the record meanwhile
     assert ENGLISH_HOME in client.get("/portal/").content.decode()
 
 
