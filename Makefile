@@ -8,7 +8,7 @@ export PORT
 SITE_URL ?= http://127.0.0.1:$(PORT)
 export SITE_URL
 
-.PHONY: run test lint format check bench clean
+.PHONY: run test lint format check bench clean messages
 
 $(VENV)/.installed-run: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,15 @@ lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
 	$(PY) manage.py makemigrations --check --dry-run
+	@# Every string marked for translation has its Spanish: the built catalogue is committed.
+	$(PY) manage.py build_messages
+	@git diff --quiet -- locale || { git --no-pager diff --stat -- locale; \
+		echo "make messages changed locale/: commit its output (and translate new strings in locale/fragments/)."; exit 1; }
+
+# Extract the msgids, merge locale/fragments/*.po into locale/es/LC_MESSAGES/django.po and
+# compile django.mo (devtools/i18n.py). Needs GNU gettext (msgmerge, msgfmt...).
+messages: $(VENV)/.installed-dev
+	$(PY) manage.py build_messages
 
 format: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check --fix .

@@ -363,7 +363,7 @@ CASELOAD = (
     # --- Sam Okafor (demo-nurse2) ------------------------------------------------------
     Person(
         "DEMO-0002", "James", "Carter", Sex.MALE, 60, (6, 11), NURSE2, "America/New_York",
-        mobile="+15555550102",
+        mobile="+15555550102", language="es",  # reads the portal in Spanish (issue 21)
         diagnoses=(
             Dx(
                 CancerType.COLORECTAL, "Adenocarcinoma of the sigmoid colon", 22, "IIIB",

@@ -508,3 +508,16 @@ def caregiver_grant_revoke(*, grant: CaregiverGrant, by: User) -> CaregiverGrant
         caregiver.set_unusable_password()  # a new hash: the set-password link no longer works
         caregiver.save(update_fields=["password"])
     return grant
+
+
+def patient_language_set(*, user, language: str) -> Patient | None:
+    """A patient chose the language they read (the portal's switch): keep it on their record.
+
+    Reminders and the portal then use it on every device and in every later session.
+    Returns the record, or None when ``user`` is not a patient.
+    """
+    patient = Patient.objects.filter(user=user).first() if user.is_authenticated else None
+    if patient is not None and patient.preferred_language != language:
+        patient.preferred_language = language
+        patient.save(update_fields=["preferred_language"])
+    return patient

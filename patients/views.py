@@ -1,8 +1,11 @@
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from patients import extensions, selectors, services
@@ -17,8 +20,9 @@ from patients.forms import (
     TreatmentForm,
 )
 from patients.models import CancerDiagnosis, DiseaseStatusEvent, Treatment
-from survivorship.roles import Role
-from survivorship.web.access import role_required
+from survivorship.roles import Role, has_role
+from survivorship.web.access import public, role_required
+from survivorship.web.language import SESSION_LANGUAGE, supported
 
 
 def _form_page(request, *, form, title, patient, cancel_url, **extra):
@@ -478,3 +482,37 @@ def nurse_caregiver_revoke(request, pk, grant_pk):
         grant_pk=grant_pk,
         done=reverse("nurse:caregivers", args=[patient.pk]),
     )
+
+
+@public
+@require_POST
+def language_set(request):
+    """The language switch (English / Español) of every page: a POST form with its CSRF token.
+
+    Keeps the choice for this session and, in a cookie, for this browser's sign-in pages;
+    a signed-in patient's record keeps it too. A language the portal does not speak
+    falls back to English.
+    """
+    language = supported(request.POST.get("language"))
+    next_url = request.POST.get("next") or ""
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = reverse("home")
+    if request.user.is_authenticated:
+        request.session[SESSION_LANGUAGE] = language
+        if has_role(request.user, Role.PATIENT):
+            services.patient_language_set(user=request.user, language=language)
+    translation.activate(language)
+    response = redirect(next_url)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+    return response

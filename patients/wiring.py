@@ -22,6 +22,12 @@ def _patient_id_expression():
     return Subquery(Patient.objects.filter(user=OuterRef("pk")).values("pk")[:1])
 
 
+def _preferred_language_of(user) -> str | None:
+    if user is None or not getattr(user, "pk", None):
+        return None
+    return Patient.objects.filter(user=user).values_list("preferred_language", flat=True).first()
+
+
 def _record_numbers(ids) -> dict[int, str]:
     return dict(Patient.objects.filter(pk__in=set(ids)).values_list("pk", "medical_record_number"))
 
@@ -48,6 +54,7 @@ def connect() -> None:
             primary_patients_of=lambda user_ids: Patient.objects.filter(
                 primary_nurse_id__in=list(user_ids), active=True
             ).count(),
+            preferred_language_of=_preferred_language_of,
         )
     )
     audit.register(Patient, patient_of=lambda patient: patient.pk)

@@ -24,6 +24,8 @@ class PatientDirectory:
     patient_id_expression: Callable[[], object] | None = None
     # How many active patients have one of these users as primary nurse (deactivation).
     primary_patients_of: Callable[[Iterable[int]], int] = lambda user_ids: 0
+    # The language code a patient user reads (their record's preferred language).
+    preferred_language_of: Callable[[object], str | None] = lambda user: None
 
 
 _NOBODY = PatientDirectory(

@@ -69,6 +69,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The browser's language (or the switch's cookie) for pages nobody is signed in to...
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -76,6 +78,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "survivorship.web.middleware.SessionTimeoutMiddleware",
+    # ...and, once signed in, the patient's own language (survivorship.web.language).
+    "survivorship.web.language.UserLanguageMiddleware",
     "survivorship.two_factor.flow.TwoFactorMiddleware",
     "survivorship.web.middleware.NoStoreMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -350,6 +354,9 @@ if SMS_BACKEND == "http" and not SMS_HTTP_URL:
 
 # --- Internationalisation ---------------------------------------------------------------
 LANGUAGE_CODE = "en"
+# The portal speaks these; a patient whose preferred language is another one reads English.
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

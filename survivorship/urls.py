@@ -47,6 +47,8 @@ urlpatterns = [
         public(auth_views.PasswordResetCompleteView.as_view()),
         name="password_reset_complete",
     ),
+    # The language switch (English / Español) of every page.
+    path("i18n/", include("patients.language_urls")),
     path("accounts/2fa/", include("survivorship.two_factor.urls")),
     # Nurse workspace, portal, dashboard and calendar feed: one URLconf per audience list.
     path("", include("followup.urls")),

@@ -9,6 +9,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -98,11 +99,11 @@ def calendar_settings(request):
             services.calendar_feed_revoke(patient=patient)
             messages.success(
                 request,
-                "The old link has stopped working. Subscribe again with the new link below.",
+                _("The old link has stopped working. Subscribe again with the new link below."),
             )
         else:
             services.calendar_feed_for(patient=patient)
-            messages.success(request, "Your private calendar link is ready.")
+            messages.success(request, _("Your private calendar link is ready."))
         return redirect("portal:calendar_settings")
     feed = selectors.calendar_feed_get(patient=patient)
     feed_url = webcal_url = ""
@@ -154,7 +155,7 @@ def preferences(request):
     )
     if request.method == "POST" and form.is_valid():
         services.reminder_preferences_update(patient=patient, data=form.cleaned_data)
-        messages.success(request, "Your reminder choices are saved.")
+        messages.success(request, _("Your reminder choices are saved."))
         return redirect("portal:preferences")
     return render(
         request,
@@ -223,7 +224,7 @@ def report_form(request, patient, *, checkin=None, grant=None):
                 request.POST, signs=signs, initial={"submission_key": secrets.token_hex(16)}
             )
             form.is_valid()
-            form.add_error(None, "Something went wrong with this form. Please send it again.")
+            form.add_error(None, _("Something went wrong with this form. Please send it again."))
     open_checkin = checkin or (
         CheckIn.objects.filter(patient=patient, status=CheckInStatus.OPEN)
         .order_by("-due_on")
@@ -259,7 +260,7 @@ def checkin_answer(request, pk):
     patient = _own_patient(request)
     checkin = selectors.checkin_get(patient=patient, pk=pk)
     if checkin.status == CheckInStatus.ANSWERED and hasattr(checkin, "report"):
-        messages.info(request, "You already answered this check-in. Thank you.")
+        messages.info(request, _("You already answered this check-in. Thank you."))
         return redirect("portal:report_done", pk=checkin.report.pk)
     return report_form(request, patient, checkin=checkin)
 
@@ -272,7 +273,7 @@ def checkin_nothing_new(request, pk):
     patient = _own_patient(request)
     checkin = selectors.checkin_get(patient=patient, pk=pk)
     if checkin.status == CheckInStatus.ANSWERED:
-        messages.info(request, "You already answered this check-in. Thank you.")
+        messages.info(request, _("You already answered this check-in. Thank you."))
         if hasattr(checkin, "report"):
             return redirect("portal:report_done", pk=checkin.report.pk)
         return redirect("portal:home")

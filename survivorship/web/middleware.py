@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 SESSION_STARTED = "survivorship_session_started"
 LAST_ACTIVITY = "survivorship_last_activity"
@@ -37,10 +38,10 @@ class SessionTimeoutMiddleware:
             absolute = settings.SESSION_ABSOLUTE_TIMEOUT.total_seconds()
             if now - started > absolute:
                 logout(request)
-                messages.info(request, "For your security, please sign in again.")
+                messages.info(request, _("For your security, please sign in again."))
             elif now - last > idle:
                 logout(request)
-                messages.info(request, "You were signed out after 30 minutes without activity.")
+                messages.info(request, _("You were signed out after 30 minutes without activity."))
             else:
                 session.setdefault(SESSION_STARTED, started)
                 background = request.headers.get(BACKGROUND_HEADER) is not None

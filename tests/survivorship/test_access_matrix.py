@@ -20,6 +20,7 @@ EXPECTED = {
     "healthz": PUBLIC,
     "login": PUBLIC,
     "logout": PUBLIC,
+    "set_language": PUBLIC,
     "password_reset_confirm": PUBLIC,
     "password_reset_complete": PUBLIC,
     "password_change": AUTHENTICATED,

@@ -394,6 +394,7 @@ POST_DATA = {
     "dashboard:reassign": {"nurse": ""},
     "dashboard:settle": {"action": "", "note": ""},  # refused by validation: nothing moves
     "two_factor:disable": {"password": "not-the-password"},
+    "set_language": {"language": "en", "next": "/"},  # the language switch: a redirect
 }
 
 # HTMX fragments, requested as htmx requests them.
