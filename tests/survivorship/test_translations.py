@@ -28,6 +28,7 @@ PATIENT_FACING = (
     "templates/followup/_plan_document.html",
     "followup/forms.py",
     "followup/rules/content.py",
+    "followup/rules/sign_texts.py",
     "followup/rules/prompts.py",
     "followup/views/portal.py",
     "followup/views/caregiver.py",
@@ -36,27 +37,11 @@ PATIENT_FACING = (
     "survivorship/web/middleware.py",
 )
 
-# What this branch (i18n1) translates, in locale/fragments/portal.po. The forms and
-# messages fragments (report, plan, living_with_recurrence, forms, rules, emails, sms...)
-# arrive with the other branches: after merging, set OWNED_NOW = PATIENT_FACING.
-OWNED_NOW = (
-    "templates/base.html",
-    "templates/survivorship/_language_switch.html",
-    "templates/followup/portal/_upcoming_visits.html",
-    "templates/followup/portal/calendar.html",
-    "templates/followup/portal/checkin_nothing_new.html",
-    "templates/followup/portal/home.html",
-    "templates/followup/portal/preferences.html",
-    "templates/followup/portal/report_done.html",
-    "templates/followup/caregiver/*.html",
-    "templates/registration/*.html",
-    "followup/views/portal.py",
-    "followup/views/caregiver.py",
-    "survivorship/web/middleware.py",
-)
+# All of it is checked: every patient-facing string has its Spanish.
+OWNED_NOW = PATIENT_FACING
 
 # Spanish may equal the English only for these (names, formats, placeholders only).
-SAME_IN_SPANISH = frozenset({"OK", "Survivorship", "H:i", "%(name)s"})
+SAME_IN_SPANISH = frozenset({"OK", "No", "Survivorship", "H:i", "%(name)s"})
 
 
 def _files(patterns):
