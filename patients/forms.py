@@ -328,6 +328,7 @@ class CaregiverGrantForm(forms.ModelForm):
             "can_see_plan",
             "can_report",
             "can_see_reports",
+            "can_get_reminders",
         )
         labels = {
             "name": "Their name",
@@ -335,6 +336,7 @@ class CaregiverGrantForm(forms.ModelForm):
             "can_see_plan": "See my care plan and visits",
             "can_report": "Tell my care team about symptoms for me",
             "can_see_reports": "See the symptom reports I sent",
+            "can_get_reminders": "Get my visit and check-in reminders too, if I choose so",
         }
         help_texts = {"email": "We send them an invitation to set up their own account."}
 
@@ -364,6 +366,7 @@ class NurseCaregiverGrantForm(CaregiverGrantForm):
             "can_see_plan": "See the care plan and visits",
             "can_report": "Report symptoms for the patient",
             "can_see_reports": "See past symptom reports",
+            "can_get_reminders": "Get the patient's reminders, if the patient chooses so",
         }
 
     def clean_consent_on(self):

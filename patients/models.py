@@ -676,6 +676,7 @@ class CaregiverGrant(models.Model):
     can_see_plan = models.BooleanField("see the care plan and visits", default=True)
     can_report = models.BooleanField("report symptoms for the patient", default=False)
     can_see_reports = models.BooleanField("see past symptom reports", default=False)
+    can_get_reminders = models.BooleanField("get reminders of visits and check-ins", default=False)
     granted_via = models.CharField(max_length=10, choices=GrantedVia.choices)
     granted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -714,6 +715,6 @@ class CaregiverGrant(models.Model):
     def permissions_in_words(self) -> list[str]:
         return [
             str(self._meta.get_field(name).verbose_name)
-            for name in ("can_see_plan", "can_report", "can_see_reports")
+            for name in ("can_see_plan", "can_report", "can_see_reports", "can_get_reminders")
             if getattr(self, name)
         ]

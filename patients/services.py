@@ -363,8 +363,8 @@ def patient_reassign(*, patient: Patient, nurse: User) -> Patient:
 
 # --- Caregivers ----------------------------------------------------------------------------
 
-# Reminders to a caregiver are not built yet (issue 21): no grant offers them.
-GRANT_PERMISSIONS = ("can_see_plan", "can_report", "can_see_reports")
+# What a grant may allow; reminders also need the patient's choice of recipients.
+GRANT_PERMISSIONS = ("can_see_plan", "can_report", "can_see_reports", "can_get_reminders")
 
 
 def _caregiver_account(*, name: str, email: str) -> User:

@@ -30,11 +30,9 @@ def quiet_hours(patient) -> tuple[time, time]:
 
 # --- Caregivers who get the patient's reminders (issue 21) -------------------------------
 
-# A grant has no permission of its own for reminders yet (patients.services
-# GRANT_PERMISSIONS): a reminder says when and where the next visit is, which is what
-# "see the care plan and visits" already shows the caregiver, so that permission is the
-# one that allows them. The patient's own choice (ReminderPreference.recipients) decides.
-REMINDER_PERMISSION = "can_see_plan"
+# A caregiver gets the patient's reminders when their grant allows it ("get reminders")
+# and the patient chose so (ReminderPreference.recipients).
+REMINDER_PERMISSION = "can_get_reminders"
 
 
 def reminder_grants(patient):

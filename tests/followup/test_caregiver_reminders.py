@@ -39,7 +39,7 @@ def give_grant(patient, by, email="sam@example.org", **permissions):
         email=email,
         by=by,
         base_url="http://testserver/",
-        permissions=permissions or {"can_see_plan": True},
+        permissions=permissions or {"can_see_plan": True, "can_get_reminders": True},
     )
 
 
@@ -122,8 +122,8 @@ def test_a_grant_revoked_before_the_send_cancels_the_copy_and_says_why(visit, he
     assert [m.to for m in mail.outbox] == [[visit.patient.email]]
 
 
-def test_a_grant_without_the_plan_permission_gets_no_copy(visit, helen_user):
-    give_grant(visit.patient, helen_user, can_see_plan=False, can_report=True)
+def test_a_grant_without_the_reminders_permission_gets_no_copy(visit, helen_user):
+    give_grant(visit.patient, helen_user, can_see_plan=True, can_report=True)
     choose(visit.patient, "both")
     rows = book_and_send(visit)
     assert [r.recipient_user_id for r in rows] == [None]
