@@ -87,6 +87,39 @@ def _replace_header(text: str) -> str:
     return HEADER + "\n" + "\n\n".join(rest) + "\n"
 
 
+class DuplicateTranslation(RuntimeError):
+    pass
+
+
+def _refuse_duplicates(fragments: list[str], scratch: Path) -> None:
+    """A string is translated in one fragment only: two would drift apart (the portal
+    said "plan de cuidados" where the document said "plan de atención")."""
+    if len(fragments) < 2:
+        return
+    common = scratch / "common.pot"
+    common.unlink(missing_ok=True)  # msgcomm writes nothing when nothing is common
+    _run(_tool("msgcomm"), "--more-than=1", "--no-wrap", "-o", str(common), *fragments)
+    if not common.exists():
+        return
+    ids = []
+    for block in common.read_text(encoding="utf-8").split("\n\n"):
+        lines = [line for line in block.splitlines() if not line.startswith("#")]
+        if not lines or not lines[0].startswith("msgid "):
+            continue
+        text = lines[0].removeprefix("msgid ").strip('"')
+        for line in lines[1:]:
+            if not line.startswith('"'):
+                break
+            text += line.strip('"')
+        if text:  # the header's msgid is the empty string
+            ids.append(repr(text[:60]))
+    if ids:
+        raise DuplicateTranslation(
+            "translated in more than one file under locale/fragments (keep one): "
+            + ", ".join(ids[:10])
+        )
+
+
 def merge(pot: Path, fragments: list[Path], po: Path, scratch: Path) -> None:
     """``po`` holds exactly the msgids of ``pot``, translated from ``fragments``."""
     msgattrib, msgcat, msgmerge = _tool("msgattrib"), _tool("msgcat"), _tool("msgmerge")
@@ -96,6 +129,7 @@ def merge(pot: Path, fragments: list[Path], po: Path, scratch: Path) -> None:
         _run(msgattrib, "--translated", "--no-fuzzy", "-o", str(only), str(fragment))
         if only.exists():
             translated.append(str(only))
+    _refuse_duplicates(translated, scratch)
     args = [msgmerge, "--quiet", "--no-fuzzy-matching", "--no-location", "--sort-output"]
     if translated:
         compendium = scratch / "compendium.po"

@@ -22,6 +22,10 @@ def _patient_id_expression():
     return Subquery(Patient.objects.filter(user=OuterRef("pk")).values("pk")[:1])
 
 
+def _preferred_language_expression():
+    return Subquery(Patient.objects.filter(user=OuterRef("pk")).values("preferred_language")[:1])
+
+
 def _preferred_language_of(user) -> str | None:
     if user is None or not getattr(user, "pk", None):
         return None
@@ -55,6 +59,7 @@ def connect() -> None:
                 primary_nurse_id__in=list(user_ids), active=True
             ).count(),
             preferred_language_of=_preferred_language_of,
+            preferred_language_expression=_preferred_language_expression,
         )
     )
     audit.register(Patient, patient_of=lambda patient: patient.pk)

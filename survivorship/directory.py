@@ -26,6 +26,8 @@ class PatientDirectory:
     primary_patients_of: Callable[[Iterable[int]], int] = lambda user_ids: 0
     # The language code a patient user reads (their record's preferred language).
     preferred_language_of: Callable[[object], str | None] = lambda user: None
+    # The same as a subquery on the user row (``OuterRef("pk")``), loaded with the user.
+    preferred_language_expression: Callable[[], object] | None = None
 
 
 _NOBODY = PatientDirectory(

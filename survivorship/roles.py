@@ -58,6 +58,10 @@ _GROUP_FLAG = "_survivorship_in_{}"
 _PATIENT_ID = "_survivorship_patient_id"
 
 
+# The patient record's preferred language, loaded with the user (survivorship/web/language.py).
+RECORD_LANGUAGE = "_survivorship_record_language"
+
+
 def annotate_roles(users):
     """``users`` (a User queryset) with what roles_of needs, so that no further query is
     made: one EXISTS per role group and the patient record's id, in the same SELECT."""
@@ -71,6 +75,9 @@ def annotate_roles(users):
     expression = directory.patients().patient_id_expression
     if expression is not None:
         flags[_PATIENT_ID] = expression()
+    language = directory.patients().preferred_language_expression
+    if language is not None:
+        flags[RECORD_LANGUAGE] = language()
     return users.annotate(**flags)
 
 

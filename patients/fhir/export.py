@@ -43,7 +43,7 @@ def everything_queryset():
 def _coding(system, code, display=None):
     coding = {"system": system, "code": code}
     if display:
-        coding["display"] = display
+        coding["display"] = str(display)  # choice labels are lazy (translated) strings
     return coding
 
 

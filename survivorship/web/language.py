@@ -13,13 +13,11 @@ from django.conf import settings
 from django.utils import translation
 
 from survivorship import directory
-from survivorship.roles import Role, roles_of
+from survivorship.roles import RECORD_LANGUAGE, Role, roles_of
 
 # Set by the language switch: the user chose this language in this session.
 SESSION_LANGUAGE = "survivorship_language"
-# The patient record's preferred language, read once per session (no query per page;
-# a change a nurse makes to the record applies from the patient's next sign-in).
-SESSION_RECORD_LANGUAGE = "survivorship_record_language"
+_UNKNOWN = object()
 
 
 def supported(code: str | None) -> str:
@@ -40,10 +38,12 @@ def language_for(request) -> str | None:
     if chosen:
         return supported(chosen)
     if Role.PATIENT in roles:
-        if SESSION_RECORD_LANGUAGE not in request.session:
+        # Loaded with the user (survivorship.roles.annotate_roles): no query of its own,
+        # and a change to the record applies on the patient's next page.
+        recorded = getattr(user, RECORD_LANGUAGE, _UNKNOWN)
+        if recorded is _UNKNOWN:
             recorded = directory.patients().preferred_language_of(user)
-            request.session[SESSION_RECORD_LANGUAGE] = supported(recorded)
-        return request.session[SESSION_RECORD_LANGUAGE]
+        return supported(recorded)
     return supported(request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME))
 
 

@@ -72,8 +72,8 @@ def test_the_scan_reminder_carries_its_kind_note_in_spanish(visits, spanish_cata
     scan = next(v for v in visits if v.kind == "imaging")
     spanish(scan.patient)
     email = messages.render(reminder_for(ReminderKind.SCAN, scan), "email")
-    assert "Sentir nervios antes de una prueba de imagen" in email.text
-    assert "Sentir nervios antes de una prueba de imagen" in email.html
+    assert "Sentir nervios antes de un escáner" in email.text
+    assert "Sentir nervios antes de un escáner" in email.html
     assert "Es normal sentir nervios" in messages.render(reminder_for("scan", scan), "sms").text
 
 

@@ -7,7 +7,7 @@ from patients.models import Patient
 from survivorship.roles import Role
 from tests.support.factories import make_staff
 
-SPANISH_HOME = "Su plan de cuidados"
+SPANISH_HOME = "Su plan de atención"
 ENGLISH_HOME = "Your care plan"
 
 

@@ -83,3 +83,14 @@ def test_the_extraction_finds_the_strings_of_the_portal():
 @pytest.mark.parametrize("pattern", PATIENT_FACING)
 def test_every_listed_patient_facing_file_exists(pattern):
     assert _files([pattern])
+
+
+def test_a_string_translated_in_two_fragments_is_refused(tmp_path):
+    header = 'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+    one, two = tmp_path / "one.po", tmp_path / "two.po"
+    one.write_text(header + 'msgid "Your care plan"\nmsgstr "Su plan de atención"\n')
+    two.write_text(header + 'msgid "Your care plan"\nmsgstr "Su plan de cuidados"\n')
+    with pytest.raises(i18n.DuplicateTranslation, match="Your care plan"):
+        i18n._refuse_duplicates([str(one), str(two)], tmp_path)
+    two.write_text(header + 'msgid "Back"\nmsgstr "Volver"\n')
+    i18n._refuse_duplicates([str(one), str(two)], tmp_path)
