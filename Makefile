@@ -27,8 +27,11 @@ run: $(VENV)/.installed-run
 	$(PY) manage.py seed_demo
 	$(PY) manage.py runstack --port $(PORT)
 
+# Two workers (pytest-xdist), each with its own test database, Redis database and var/
+# folder (survivorship/settings_test.py); TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= 2
 test: $(VENV)/.installed-dev
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
