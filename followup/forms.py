@@ -520,7 +520,33 @@ class CallLogForm(forms.Form):
         return data
 
 
-class PlanAfterReturnForm(forms.Form):
+class _KeepOrForm(forms.Form):
+    """One "keep, or …" radio per object (a booked visit, another plan); not answered
+    means kept."""
+
+    def _add_keep_or(self, prefix, objects, *, label, other, help_text=""):
+        for obj in objects:
+            self.fields[f"{prefix}_{obj.pk}"] = forms.ChoiceField(
+                label=label(obj),
+                choices=[("keep", other[0]), (other[1], other[2])],
+                initial="keep",
+                required=False,
+                widget=forms.RadioSelect(attrs={"class": "form-check-inline"}),
+                help_text=help_text,
+            )
+
+    def _keep_or_fields(self, prefix, objects):
+        return [self[f"{prefix}_{obj.pk}"] for obj in objects]
+
+    def _chosen(self, prefix, objects, value):
+        return [obj for obj in objects if self.cleaned_data.get(f"{prefix}_{obj.pk}") == value]
+
+
+def _booked_label(visit) -> str:
+    return f"{visit.label}, booked for {timezone.localtime(visit.scheduled_at):%Y-%m-%d %H:%M}"
+
+
+class PlanAfterReturnForm(_KeepOrForm):
     """Asked while recording a return of disease: what the surveillance plan does next.
 
     Booked appointments are asked about one by one (``cancel_<pk>``: keep or cancel).
@@ -554,29 +580,22 @@ class PlanAfterReturnForm(forms.Form):
         self.plan = plan
         self.booked = booked
         self.fields["checkin_frequency"].initial = plan.checkin_frequency
-        for visit in booked:
-            when = timezone.localtime(visit.scheduled_at)
-            self.fields[f"cancel_{visit.pk}"] = forms.ChoiceField(
-                label=f"{visit.label}, booked for {when:%Y-%m-%d %H:%M}",
-                choices=[("keep", "Keep"), ("cancel", "Cancel")],
-                initial="keep",
-                required=False,  # not answered: kept
-                widget=forms.RadioSelect(attrs={"class": "form-check-inline"}),
-                help_text="If the plan is paused.",
-            )
+        self._add_keep_or(
+            "cancel",
+            booked,
+            label=_booked_label,
+            other=("Keep", "cancel", "Cancel"),
+            help_text="If the plan is paused.",
+        )
 
     def booked_fields(self):
-        return [self[f"cancel_{visit.pk}"] for visit in self.booked]
+        return self._keep_or_fields("cancel", self.booked)
 
     def cancel_visits(self) -> list[int]:
-        return [
-            visit.pk
-            for visit in self.booked
-            if self.cleaned_data.get(f"cancel_{visit.pk}") == "cancel"
-        ]
+        return [visit.pk for visit in self._chosen("cancel", self.booked, "cancel")]
 
 
-class PlanStatusForm(forms.Form):
+class PlanStatusForm(_KeepOrForm):
     """Pause, resume, end, or replace a plan from its own page (nurse:plan_status)."""
 
     action = forms.ChoiceField(
@@ -594,18 +613,12 @@ class PlanStatusForm(forms.Form):
     def __init__(self, *args, booked=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.booked = list(booked)
-        for visit in self.booked:
-            when = timezone.localtime(visit.scheduled_at)
-            self.fields[f"cancel_{visit.pk}"] = forms.ChoiceField(
-                label=f"{visit.label}, booked for {when:%Y-%m-%d %H:%M}",
-                choices=[("keep", "Keep"), ("cancel", "Cancel")],
-                initial="keep",
-                required=False,
-                widget=forms.RadioSelect(attrs={"class": "form-check-inline"}),
-            )
+        self._add_keep_or(
+            "cancel", self.booked, label=_booked_label, other=("Keep", "cancel", "Cancel")
+        )
 
     def booked_fields(self):
-        return [self[f"cancel_{visit.pk}"] for visit in self.booked]
+        return self._keep_or_fields("cancel", self.booked)
 
     def clean(self):
         data = super().clean()
@@ -619,10 +632,10 @@ class PlanStatusForm(forms.Form):
         return data
 
     def cancel_visits(self) -> list[int]:
-        return [v.pk for v in self.booked if self.cleaned_data.get(f"cancel_{v.pk}") == "cancel"]
+        return [visit.pk for visit in self._chosen("cancel", self.booked, "cancel")]
 
 
-class OtherPlansForm(forms.Form):
+class OtherPlansForm(_KeepOrForm):
     """Asked while adding a diagnosis: if it is a second primary, what the patient's
     other active plans do. They carry on unless the nurse pauses them (issue 19)."""
 
@@ -632,17 +645,12 @@ class OtherPlansForm(forms.Form):
     def __init__(self, *args, plans, **kwargs):
         super().__init__(*args, **kwargs)
         self.plans = list(plans)
-        for plan in self.plans:
-            self.fields[f"plan_{plan.pk}"] = forms.ChoiceField(
-                label=f"{plan}",
-                choices=[("keep", "Keep it running"), ("pause", "Pause it")],
-                initial="keep",
-                required=False,  # not answered: kept
-                widget=forms.RadioSelect(attrs={"class": "form-check-inline"}),
-            )
+        self._add_keep_or(
+            "plan", self.plans, label=str, other=("Keep it running", "pause", "Pause it")
+        )
 
     def plan_fields(self):
-        return [self[f"plan_{plan.pk}"] for plan in self.plans]
+        return self._keep_or_fields("plan", self.plans)
 
     def to_pause(self) -> list:
-        return [p for p in self.plans if self.cleaned_data.get(f"plan_{p.pk}") == "pause"]
+        return self._chosen("plan", self.plans, "pause")

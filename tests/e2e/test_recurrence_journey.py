@@ -8,32 +8,14 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from followup.models import FollowUpVisit, PlanStatus, Reminder, ReminderKind, ReminderStatus
+from followup.models import PlanStatus, ReminderStatus
 from followup.selectors import dashboard
 from tests.e2e.conftest import ARTIFACTS, login
 from tests.e2e.test_symptom_journey import PASSWORD, helen_on_the_portal  # noqa: F401
+from tests.followup.test_recurrence_plan import overdue_please_book
 from tests.support.accessibility import axe_violations, blocking
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-def _overdue_with_a_prompt(plan):
-    """One item overdue, with a pending "please book" reminder, as the dashboard sends."""
-    today = timezone.localdate()
-    visit = plan.visits.filter(status="planned").order_by("due_date").first()
-    FollowUpVisit.objects.filter(pk=visit.pk).update(
-        window_start=today - timedelta(days=60),
-        due_date=today - timedelta(days=40),
-        window_end=today - timedelta(days=20),
-    )
-    return Reminder.objects.create(
-        kind=ReminderKind.OVERDUE,
-        channel="email",
-        patient=plan.patient,
-        visit=visit,
-        send_at=timezone.now() + timedelta(hours=2),
-        dedupe_key=f"overdue:{visit.pk}:journey",
-    )
 
 
 def test_a_recurrence_pauses_the_plan_and_reaches_the_portal_only_once_discussed(
@@ -47,7 +29,7 @@ def test_a_recurrence_pauses_the_plan_and_reaches_the_portal_only_once_discussed
 ):
     helen = helen_on_the_portal
     plan = helen.care_plans.get()
-    prompt = _overdue_with_a_prompt(plan)
+    prompt = overdue_please_book(plan.visits.filter(status="planned").order_by("due_date")[0])
     overdue_before = dashboard.overdue(administrator).count()
     of_this_plan = dashboard.overdue(administrator).filter(plan=plan).count()
     assert of_this_plan >= 1
