@@ -3,6 +3,8 @@ from datetime import date, datetime, time
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from patients import services
 from patients.choices import (
@@ -330,20 +332,25 @@ class CaregiverGrantForm(forms.ModelForm):
             "can_see_reports",
             "can_get_reminders",
         )
+        # The patient reads these in the portal, in their language (issue 21).
         labels = {
-            "name": "Their name",
-            "email": "Their email address",
-            "can_see_plan": "See my care plan and visits",
-            "can_report": "Tell my care team about symptoms for me",
-            "can_see_reports": "See the symptom reports I sent",
-            "can_get_reminders": "Get my visit and check-in reminders too, if I choose so",
+            "name": _("Their name"),
+            "relationship": _("Relationship"),
+            "email": _("Their email address"),
+            "can_see_plan": _("See my care plan and visits"),
+            "can_report": _("Tell my care team about symptoms for me"),
+            "can_see_reports": _("See the symptom reports I sent"),
+            "can_get_reminders": _("Get my visit and check-in reminders too, if I choose so"),
         }
-        help_texts = {"email": "We send them an invitation to set up their own account."}
+        help_texts = {
+            "relationship": _("For example: wife, son, friend."),
+            "email": _("We send them an invitation to set up their own account."),
+        }
 
     def clean(self):
         data = super().clean()
         if not any(data.get(name) for name in services.GRANT_PERMISSIONS):
-            raise forms.ValidationError("Choose at least one thing they may do.")
+            raise forms.ValidationError(gettext("Choose at least one thing they may do."))
         return data
 
 
@@ -359,14 +366,19 @@ class NurseCaregiverGrantForm(CaregiverGrantForm):
     )
 
     class Meta(CaregiverGrantForm.Meta):
+        # Staff pages stay English: plain strings, none of the patient form's translated ones.
         labels = {
-            **CaregiverGrantForm.Meta.labels,
             "name": "Caregiver's name",
+            "relationship": "Relationship",
             "email": "Caregiver's email address",
             "can_see_plan": "See the care plan and visits",
             "can_report": "Report symptoms for the patient",
             "can_see_reports": "See past symptom reports",
             "can_get_reminders": "Get the patient's reminders, if the patient chooses so",
+        }
+        help_texts = {
+            "relationship": "For example: wife, son, friend.",
+            "email": "We send them an invitation to set up their own account.",
         }
 
     def clean_consent_on(self):

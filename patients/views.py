@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from patients import extensions, selectors, services
@@ -404,8 +405,8 @@ def portal_caregivers(request):
     ):
         messages.success(
             request,
-            f"We emailed {form.cleaned_data['name']} an invitation. You can end their "
-            f"access here at any time.",
+            _("We emailed %(name)s an invitation. You can end their access here at any time.")
+            % {"name": form.cleaned_data["name"]},
         )
         return redirect("portal:caregivers")
     return render(
@@ -428,7 +429,9 @@ def _revoke(request, *, patient, grant_pk, done):
         try:
             services.caregiver_grant_revoke(grant=grant, by=request.user)
             messages.success(
-                request, f"{grant.name} can no longer use the portal for {patient.given_name}."
+                request,
+                _("%(name)s can no longer use the portal for %(patient)s.")
+                % {"name": grant.name, "patient": patient.given_name},
             )
         except ValidationError as error:
             messages.info(request, " ".join(error.messages))

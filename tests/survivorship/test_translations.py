@@ -35,6 +35,11 @@ PATIENT_FACING = (
     "followup/calendar.py",
     "followup/models/reports.py",
     "survivorship/web/middleware.py",
+    "templates/patients/portal_caregivers.html",
+    "templates/patients/caregiver_revoke.html",
+    "templates/survivorship/audit/my_record.html",
+    "patients/forms.py",
+    "patients/views.py",
 )
 
 # All of it is checked: every patient-facing string has its Spanish.
