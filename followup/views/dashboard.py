@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from followup.models import FollowUpVisit, ItemKind, Settlement
 from followup.selectors import dashboard
 from followup.selectors import portal as selectors
+from followup.selectors import recurrence as recurrence_selectors
 from followup.services import plans as services
 from followup.services.reminders import zone_of
 from patients import selectors as patient_selectors
@@ -54,7 +55,7 @@ def _filters(request, nurse_names):
 def home(request):
     today = timezone.localdate()
     trend = dashboard.trend(today=today)
-    paused = dashboard.paused_plans(request.user, today)
+    paused = recurrence_selectors.paused_plans(request.user, today)
     if paused["rows"]:
         audit.record_shown(
             object_type="paused_plans", patient_ids=[p.patient_id for p in paused["rows"]]
@@ -191,8 +192,8 @@ def quality(request):
             "delivery": dashboard.delivery(request.user),
             "burden": dashboard.alert_burden(request.user, today),
             "completion": dashboard.checkin_completion(request.user, today),
-            "reviews": dashboard.plan_review_times(request.user, today),
-            "paused": dashboard.paused_plans(request.user, today, limit=0),
+            "reviews": recurrence_selectors.plan_review_times(request.user, today),
+            "paused": recurrence_selectors.paused_plans(request.user, today, limit=0),
             "cancer_labels": dict(CancerType.choices),
             "ack_hours": int(settings.URGENT_ACK_TIMEOUT.total_seconds() // 3600),
         },

@@ -26,7 +26,7 @@ PATIENT_FACING = (
     "templates/emails/**/*",
     "templates/sms/**/*",
     "templates/followup/_plan_document.html",
-    "followup/forms.py",
+    "followup/forms/*.py",
     "followup/rules/content.py",
     "followup/rules/sign_texts.py",
     "followup/rules/prompts.py",

@@ -1,0 +1,50 @@
+"""The follow-up app's forms: base (plans, visits, reports, preferences, call log) and
+recurrence (the plan when the disease comes back). Everything is importable from here."""
+
+from followup.forms.base import (
+    MAX_DAYS,
+    MAX_TEXT,
+    RATING_CHOICES,
+    AlertPreferenceForm,
+    BaselineForm,
+    CallLogForm,
+    CaseloadFilterForm,
+    DateTimeInput,
+    PlanEditForm,
+    PlanStartForm,
+    ReminderPreferenceForm,
+    ReportResolveForm,
+    SymptomReportForm,
+    TemplateChoiceField,
+    VisitAddForm,
+    VisitCompleteForm,
+    VisitNoteForm,
+    VisitScheduleForm,
+    templates_for,
+)
+from followup.forms.recurrence import OtherPlansForm, PlanAfterReturnForm, PlanStatusForm
+
+__all__ = [
+    "MAX_DAYS",
+    "MAX_TEXT",
+    "RATING_CHOICES",
+    "AlertPreferenceForm",
+    "BaselineForm",
+    "CallLogForm",
+    "CaseloadFilterForm",
+    "DateTimeInput",
+    "OtherPlansForm",
+    "PlanAfterReturnForm",
+    "PlanEditForm",
+    "PlanStartForm",
+    "PlanStatusForm",
+    "ReminderPreferenceForm",
+    "ReportResolveForm",
+    "SymptomReportForm",
+    "TemplateChoiceField",
+    "VisitAddForm",
+    "VisitCompleteForm",
+    "VisitNoteForm",
+    "VisitScheduleForm",
+    "templates_for",
+]
