@@ -1,26 +1,12 @@
-"""CSV import of patients (and one diagnosis each) for onboarding a clinic.
-
-All or nothing: every row is checked first, every problem is reported with its line
-number, and only a file without problems is written, in one transaction. Re-importing a
-file changes only what differs, so running it twice does not duplicate anyone.
-
-The rules for single records are the models' own (``full_clean``), so the importer, the
-admin and the nurse forms agree on what a valid date of birth or phone number is. The
-columns are documented in docs/csv-import.md.
-"""
+"""Checking every row, then writing them all in one transaction."""
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
 import re
-import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
@@ -28,89 +14,25 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from patients.choices import LANGUAGES, CancerType, Laterality, ReminderChannel, Sex
+from patients.importing.reading import (
+    _decode,
+    _read_rows,
+    _Row,
+)
+from patients.importing.report import (
+    _CHUNK,
+    _DIAGNOSIS_DETAIL_FIELDS,
+    _ISO_DATE,
+    _PATIENT_FIELDS,
+    _PHONE_PUNCTUATION,
+    CHANGE_REASON,
+    DIAGNOSIS_COLUMNS,
+    PATIENT_COLUMNS,
+    PREVIEW_ROWS,
+    ImportReport,
+)
 from patients.models import CancerDiagnosis, Patient
 from survivorship.roles import Role, users_with_role
-
-MAX_IMPORT_BYTES = 5 * 1024 * 1024
-PREVIEW_ROWS = 10
-CHANGE_REASON = "CSV import"
-
-PATIENT_COLUMNS = (
-    "medical_record_number",
-    "given_name",
-    "family_name",
-    "date_of_birth",
-    "sex",
-    "email",
-    "mobile_phone",
-    "preferred_channel",
-    "time_zone",
-    "preferred_language",
-    "primary_nurse",
-)
-DIAGNOSIS_COLUMNS = ("cancer_type", "diagnosed_on", "stage_group", "histology", "laterality")
-COLUMNS = PATIENT_COLUMNS + DIAGNOSIS_COLUMNS
-REQUIRED_COLUMNS = ("medical_record_number", "given_name", "family_name")
-
-# Fields compared and written for an existing patient, when their column is in the file.
-_PATIENT_FIELDS = tuple(c for c in PATIENT_COLUMNS if c != "primary_nurse") + ("primary_nurse_id",)
-_DIAGNOSIS_DETAIL_FIELDS = ("stage_group", "histology", "laterality")
-
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_PHONE_PUNCTUATION = re.compile(r"[\s\-().]")
-# Lookups are chunked: SQLite allows 999 query parameters in older builds.
-_CHUNK = 500
-
-
-def max_import_bytes() -> int:
-    return getattr(settings, "PATIENT_IMPORT_MAX_BYTES", MAX_IMPORT_BYTES)
-
-
-def megabytes(size: int) -> str:
-    value = size / (1024 * 1024)
-    return f"{value:.2f}".rstrip("0").rstrip(".") + " MB" if value >= 0.01 else "under 0.01 MB"
-
-
-def size_problem(size: int) -> str | None:
-    """The error for a file of ``size`` bytes, or None when it is within the limit."""
-    limit = max_import_bytes()
-    if size <= limit:
-        return None
-    return (
-        f"the file is too large ({megabytes(size)}); the limit is {megabytes(limit)}. "
-        "Split it into smaller files and import them one after the other."
-    )
-
-
-@dataclass(frozen=True)
-class LineError:
-    line: int | None  # 1-based, the header is line 1; None for the file as a whole
-    message: str
-
-    def __str__(self) -> str:
-        return f"line {self.line}: {self.message}" if self.line else self.message
-
-
-@dataclass
-class ImportReport:
-    errors: list[LineError] = field(default_factory=list)
-    notices: list[str] = field(default_factory=list)
-    columns: list[str] = field(default_factory=list)  # as in the file's header, in order
-    preview: list[dict] = field(default_factory=list)  # first rows, parsed; key "line" too
-    rows: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    diagnoses_created: int = 0
-    dry_run: bool = False
-    written: bool = False
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    def error(self, line: int | None, message: str) -> None:
-        self.errors.append(LineError(line, message))
 
 
 def import_patients(data: bytes, *, dry_run: bool = False, by: User | None = None) -> ImportReport:
@@ -147,111 +69,6 @@ def import_patients(data: bytes, *, dry_run: bool = False, by: User | None = Non
         return report
     report.written = True
     return report
-
-
-# --- Reading the file ------------------------------------------------------------------
-
-
-def _decode(data: bytes, report: ImportReport) -> str | None:
-    problem = size_problem(len(data))
-    if problem:
-        report.error(None, problem)
-        return None
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        report.error(
-            None,
-            "wrong encoding: the file is UTF-16 (Excel's 'Unicode text'); save it as "
-            "'CSV UTF-8 (comma delimited)' instead",
-        )
-        return None
-    if b"\x00" in data:
-        report.error(None, "wrong encoding: this does not look like a CSV text file")
-        return None
-    data = data.removeprefix(codecs.BOM_UTF8)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        # Older spreadsheet exports are Windows-1252, which is Latin-1 with printable
-        # characters (curly quotes, the euro sign) where Latin-1 has control codes.
-        try:
-            text = data.decode("cp1252")
-        except UnicodeDecodeError:
-            text = data.decode("latin-1")
-        report.notices.append(
-            "file is not UTF-8; read as Latin-1 (Windows-1252). Check that accented "
-            "letters look right in the preview."
-        )
-    if any(unicodedata.category(char) == "Cc" and char not in "\t\r\n" for char in set(text)):
-        report.error(None, "wrong encoding: this does not look like a CSV text file")
-        return None
-    if not text.strip():
-        report.error(None, "the file is empty")
-        return None
-    return text
-
-
-@dataclass
-class _Row:
-    line: int
-    cells: dict[str, str]
-
-
-def _read_rows(text: str, report: ImportReport) -> list[_Row] | None:
-    first_line = text.lstrip("\r\n").split("\n", 1)[0]
-    # Spreadsheets in many European locales separate with semicolons.
-    delimiter = ";" if ";" in first_line and "," not in first_line else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
-    header: list[str] | None = None
-    rows: list[_Row] = []
-    line = 0
-    try:
-        for record in reader:
-            start, line = line + 1, reader.line_num
-            if not any(cell.strip() for cell in record):
-                continue  # blank lines, and ",,,," rows a spreadsheet leaves at the end
-            if header is None:
-                header = [cell.strip().lower() for cell in record]
-                if not _header_ok(header, start, report):
-                    return None
-                report.columns = header
-                continue
-            if len(record) != len(header):
-                report.error(start, f"expected {len(header)} columns, found {len(record)}")
-                continue
-            rows.append(
-                _Row(start, {name: cell.strip() for name, cell in zip(header, record, strict=True)})
-            )
-    except csv.Error as error:
-        report.error(line + 1, f"the file cannot be read as CSV ({error})")
-        return None
-    if header is None:
-        report.error(None, "the file is empty")
-        return None
-    return rows
-
-
-def _header_ok(header: list[str], line: int, report: ImportReport) -> bool:
-    problems = []
-    unknown = [name for name in header if name not in COLUMNS]
-    if unknown:
-        problems.append("unknown column " + ", ".join(f"'{name}'" for name in unknown))
-    duplicated = sorted({name for name in header if header.count(name) > 1})
-    if duplicated:
-        problems.append("column given twice: " + ", ".join(duplicated))
-    missing = [name for name in REQUIRED_COLUMNS if name not in header]
-    if missing:
-        problems.append("missing required column " + ", ".join(missing))
-    if not problems:
-        return True
-    report.error(
-        line,
-        "the header row is not right: "
-        + "; ".join(problems)
-        + ". The first row must name the columns; the possible names are "
-        + ", ".join(COLUMNS)
-        + ".",
-    )
-    return False
 
 
 # --- Checking the rows -----------------------------------------------------------------
