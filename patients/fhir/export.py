@@ -416,6 +416,8 @@ def response_resource(report) -> dict:
             "type": "RelatedPerson",
             "display": f"{report.reported_by_name} (caregiver)",
         }
+    if report.by_phone:  # the patient's answers, entered by a nurse on a call (issue 18)
+        resource["author"] = {"type": "Practitioner", "display": "Care team nurse, by phone"}
     return resource
 
 

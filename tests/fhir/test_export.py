@@ -6,6 +6,8 @@ import pytest
 from django.core.management import call_command
 from fhir.resources.R4B.bundle import Bundle
 
+from followup.models import SymptomReport
+from followup.services import reports as reporting
 from patients.choices import DiseaseStatus, Modality
 from patients.fhir import export
 from patients.fhir import mapping as m
@@ -74,3 +76,17 @@ def test_it_exports_the_demo_patients_as_valid_bundles(db):
         validate(bundle)
         kinds |= {e["resource"]["resourceType"] for e in bundle["entry"]}
     assert {"CarePlan", "ServiceRequest", "Questionnaire", "QuestionnaireResponse"} <= kinds
+
+
+def test_a_report_taken_by_phone_says_so(helen, diagnosis):
+    report = reporting.report_submit(patient=helen, submission_key="p" * 32, signs=[])
+    SymptomReport.objects.filter(pk=report.report.pk).update(by_phone=True)
+    bundle = bundle_of(helen)
+    validate(bundle)
+    (response,) = [
+        e["resource"]
+        for e in bundle["entry"]
+        if e["resource"]["resourceType"] == "QuestionnaireResponse"
+    ]
+    assert response["author"]["display"] == "Care team nurse, by phone"
+    assert "source" not in response, "the answers are the patient's own"
