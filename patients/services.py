@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext
 
 from patients.choices import RETURN_OF_DISEASE, DiseaseStatus
 from patients.classification import Classification, classify_return
@@ -449,11 +450,12 @@ def caregiver_grant_create(
     email = (email or "").strip()
     caregiver = _caregiver_account(name=name, email=email)
     if patient.user_id == caregiver.pk:
-        raise ValidationError({"email": "This is the patient's own address."})
+        raise ValidationError({"email": gettext("This is the patient's own address.")})
     if CaregiverGrant.objects.filter(
         patient=patient, caregiver=caregiver, revoked_at__isnull=True
     ).exists():
-        raise ValidationError({"email": f"{name} can already use the portal for this patient."})
+        already = gettext("%(name)s can already use the portal for this patient.")
+        raise ValidationError({"email": already % {"name": name}})
     chosen = permissions or {}
     grant = CaregiverGrant(
         patient=patient,
@@ -500,7 +502,7 @@ def caregiver_grant_revoke(*, grant: CaregiverGrant, by: User) -> CaregiverGrant
     have not used yet stops working when they hold no other live grant."""
     grant = CaregiverGrant.objects.select_for_update().get(pk=grant.pk)
     if grant.revoked_at is not None:
-        raise ValidationError("This access was already ended.")
+        raise ValidationError(gettext("This access was already ended."))
     grant.revoked_at, grant.revoked_by = timezone.now(), by
     grant.save(update_fields=["revoked_at", "revoked_by"])
     caregiver = grant.caregiver

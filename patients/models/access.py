@@ -4,6 +4,7 @@ clients, and the caregivers a patient lets help them (issue 21)."""
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from patients.models.records import Patient
 
@@ -63,13 +64,13 @@ class CaregiverGrant(models.Model):
     """
 
     class GrantedVia(models.TextChoices):
-        PORTAL = "portal", "by the patient in the portal"
-        NURSE = "nurse", "by a nurse, with the patient's consent"
+        PORTAL = "portal", _("by the patient in the portal")
+        NURSE = "nurse", _("by a nurse, with the patient's consent")
 
     class ConsentMethod(models.TextChoices):
-        IN_PERSON = "in_person", "in person"
-        PHONE = "phone", "on the phone"
-        WRITTEN = "written", "in writing"
+        IN_PERSON = "in_person", _("in person")
+        PHONE = "phone", _("on the phone")
+        WRITTEN = "written", _("in writing")
 
     patient = models.ForeignKey(
         "patients.Patient", on_delete=models.CASCADE, related_name="caregiver_grants"
@@ -82,10 +83,12 @@ class CaregiverGrant(models.Model):
         max_length=60, blank=True, help_text="For example: wife, son, friend."
     )
     email = models.EmailField("caregiver's email", max_length=254)
-    can_see_plan = models.BooleanField("see the care plan and visits", default=True)
-    can_report = models.BooleanField("report symptoms for the patient", default=False)
-    can_see_reports = models.BooleanField("see past symptom reports", default=False)
-    can_get_reminders = models.BooleanField("get reminders of visits and check-ins", default=False)
+    can_see_plan = models.BooleanField(_("see the care plan and visits"), default=True)
+    can_report = models.BooleanField(_("report symptoms for the patient"), default=False)
+    can_see_reports = models.BooleanField(_("see past symptom reports"), default=False)
+    can_get_reminders = models.BooleanField(
+        _("get reminders of visits and check-ins"), default=False
+    )
     granted_via = models.CharField(max_length=10, choices=GrantedVia.choices)
     granted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
