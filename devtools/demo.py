@@ -58,7 +58,7 @@ from followup.services import plans as followup_services
 from followup.services import recurrence
 from followup.services import reports as reporting
 from followup.services.letters import plan_letter_send
-from followup.services.reminders import open_checkin
+from followup.services.reminders import checkin_open
 from patients import services
 from patients.choices import (
     RETURN_OF_DISEASE,
@@ -1059,18 +1059,18 @@ def seed_call_list(patient: Patient) -> None:
 
     Opened through the service like any check-in, 14 and 7 days back; their prompts are
     marked as not sent (they belong to the past), so start-up sends only this week's.
-    Idempotent per day, like open_checkin.
+    Idempotent per day, like checkin_open.
     """
     plan = patient.care_plans.filter(status="active").first()
     if plan is None:
         return
     today = timezone.localdate()
-    opened = [open_checkin(plan, today - dt.timedelta(days=days)) for days in (14, 7)]
+    opened = [checkin_open(plan, today - dt.timedelta(days=days)) for days in (14, 7)]
     Reminder.objects.filter(
         checkin__in=[checkin for checkin in opened if checkin is not None],
         status=ReminderStatus.PENDING,
     ).update(status=ReminderStatus.SKIPPED, skip_reason="demo history: a past week's prompt")
-    open_checkin(plan, today)
+    checkin_open(plan, today)
 
 
 def seed_shared_care_letters(patients: dict[str, Patient], *, by: User) -> None:
@@ -1099,7 +1099,7 @@ def seed_visible_reminder(patient: Patient) -> None:
     )
     plan = patient.care_plans.filter(status="active").first()
     if plan is not None:
-        open_checkin(plan, timezone.localdate())
+        checkin_open(plan, timezone.localdate())
 
 
 def seed(*, password: str) -> list[tuple[str, str]]:

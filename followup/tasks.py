@@ -49,25 +49,25 @@ def report_stuck_reminders():
 
 @shared_task(ignore_result=True)
 def open_checkins():
-    return reminders.open_due_checkins()
+    return reminders.checkins_open_due()
 
 
 @shared_task(ignore_result=True)
 def send_nurse_digests():
-    return reminders.nurse_digests()
+    return reminders.nurse_digests_send()
 
 
 @shared_task(ignore_result=True)
 def escalate_urgent_reports():
 
     # Urgent reports nobody acknowledged, and review reports past their deadline.
-    return reporting.escalate_unacknowledged() + reporting.escalate_missed_reviews()
+    return reporting.urgent_reports_escalate() + reporting.reviews_escalate_missed()
 
 
 @shared_task(ignore_result=True)
 def remind_unanswered_checkins():
 
-    return reporting.remind_unanswered_checkins()
+    return reporting.checkins_remind_unanswered()
 
 
 @shared_task(ignore_result=True)

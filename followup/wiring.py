@@ -31,7 +31,7 @@ class PlanAfterReturnStep:
         )
 
     def apply(self, *, form, record, by) -> str:
-        return recurrence.after_status_event(
+        return recurrence.status_event_plan_apply(
             event=record,
             by=by,
             action=form.cleaned_data["plan_action"] or recurrence.PAUSE,

@@ -16,7 +16,7 @@ def _merge_note(plan: CarePlan, other: CarePlan, reason: str) -> str:
     return f"{note}: {reason}" if reason else f"{note}."
 
 
-def merge_shared_items(plan, target, existing, rules, added) -> set[tuple[str, int]]:
+def shared_items_merge(plan, target, existing, rules, added) -> set[tuple[str, int]]:
     """Keys of the plan's schedule that another active plan's open item covers.
 
     Issue #19: a patient with two active plans (a second primary) gets one item where

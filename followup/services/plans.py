@@ -31,7 +31,7 @@ from followup.rules import late_effects, scheduling
 from followup.rules.local_time import next_allowed
 from followup.selectors.preferences import quiet_hours, zone_of
 from followup.services import reminders
-from followup.services.merging import REASON_MAX, merge_shared_items
+from followup.services.merging import REASON_MAX, shared_items_merge
 from patients.choices import Intent
 from survivorship import audit
 
@@ -170,7 +170,7 @@ def careplan_generate(*, plan: CarePlan, today: date | None = None) -> dict[str,
         (visit.rule_key, visit.sequence): visit
         for visit in plan.visits.exclude(rule_key="").select_for_update()
     }
-    merged = merge_shared_items(plan, target, existing, rules, added)
+    merged = shared_items_merge(plan, target, existing, rules, added)
     shared_notes: dict[int, list[str]] = {}
     for visit_id, note in MergedItem.objects.filter(visit__plan=plan).values_list(
         "visit_id", "note"
@@ -322,7 +322,7 @@ def visit_schedule(*, visit: FollowUpVisit, at: datetime, location: str = "") ->
     visit.scheduled_at = at
     visit.location = location
     visit.save()
-    reminders.plan_for_visit(visit)
+    reminders.visit_reminders_plan(visit)
     return visit
 
 
@@ -340,7 +340,7 @@ def visit_complete(
     visit.outcome = outcome
     visit.note = note
     visit.save()
-    reminders.cancel_for_visit(visit, "the visit was completed")
+    reminders.visit_reminders_cancel(visit, "the visit was completed")
     return visit
 
 
@@ -351,7 +351,7 @@ def visit_cancel(*, visit: FollowUpVisit, note: str = "") -> FollowUpVisit:
     if note:
         visit.note = note
     visit.save()
-    reminders.cancel_for_visit(visit, "the visit was cancelled")
+    reminders.visit_reminders_cancel(visit, "the visit was cancelled")
     return visit
 
 
@@ -362,7 +362,7 @@ def visit_mark_missed(*, visit: FollowUpVisit, note: str = "") -> FollowUpVisit:
     if note:
         visit.note = note
     visit.save()
-    reminders.cancel_for_visit(visit, "the visit was marked as missed")
+    reminders.visit_reminders_cancel(visit, "the visit was marked as missed")
     return visit
 
 
@@ -374,7 +374,7 @@ def visit_reopen(*, visit: FollowUpVisit) -> FollowUpVisit:
     visit.outcome = ""
     visit.save()
     if visit.status == VisitStatus.SCHEDULED and visit.scheduled_at > timezone.now():
-        reminders.plan_for_visit(visit)
+        reminders.visit_reminders_plan(visit)
     return visit
 
 

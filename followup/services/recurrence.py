@@ -181,7 +181,7 @@ def booked_visits(plan: CarePlan) -> list[FollowUpVisit]:
 
 
 @transaction.atomic
-def after_status_event(
+def status_event_plan_apply(
     *,
     event,
     by,

@@ -68,7 +68,7 @@ def _dedupe_key(visit_pk: int, scheduled_at: datetime, days: int) -> str:
     return f"visit:{visit_pk}:{days}d:{scheduled_at:%Y%m%dT%H%M}"
 
 
-def plan_for_visit(visit: FollowUpVisit, *, now: datetime | None = None) -> list[Reminder]:
+def visit_reminders_plan(visit: FollowUpVisit, *, now: datetime | None = None) -> list[Reminder]:
     """Create or move the reminders of a scheduled visit (call inside its transaction)."""
     now = now or timezone.now()
     patient = visit.patient
@@ -174,13 +174,13 @@ def _copies_for_caregivers(originals: list[Reminder], **link) -> list[Reminder]:
     return copies
 
 
-def plan_for_new_bookings(
+def bookings_reminders_plan(
     visit_ids: list[int], *, now: datetime | None = None, chunk: int = 5000
 ) -> int:
-    """``plan_for_visit`` for many freshly scheduled visits at once, in bulk.
+    """``visit_reminders_plan`` for many freshly scheduled visits at once, in bulk.
 
     For new bookings only (bulk scheduling, imports, the benchmark): existing rows with
-    the same dedupe key are left alone, where ``plan_for_visit`` would move a re-booked
+    the same dedupe key are left alone, where ``visit_reminders_plan`` would move a re-booked
     visit's pending rows. Returns how many rows were offered to the database.
     """
     now = now or timezone.now()
@@ -274,7 +274,7 @@ def _insert_new(rows: list[Reminder]) -> None:
         )
 
 
-def cancel_for_visit(visit: FollowUpVisit, reason: str) -> int:
+def visit_reminders_cancel(visit: FollowUpVisit, reason: str) -> int:
     return Reminder.objects.filter(
         visit=visit, status__in=[ReminderStatus.PENDING, ReminderStatus.SKIPPED]
     ).update(status=ReminderStatus.CANCELLED, skip_reason=reason)
@@ -318,7 +318,7 @@ def latest_checkin_date(plan: CarePlan, today: date) -> date | None:
 
 
 @transaction.atomic
-def open_checkin(plan: CarePlan, due_on: date, *, now: datetime | None = None) -> CheckIn | None:
+def checkin_open(plan: CarePlan, due_on: date, *, now: datetime | None = None) -> CheckIn | None:
     """Open the check-in of ``due_on`` with its prompt; idempotent."""
     now = now or timezone.now()
     sequence = CheckIn.objects.filter(plan=plan, due_on__lt=due_on).count()
@@ -354,7 +354,7 @@ def open_checkin(plan: CarePlan, due_on: date, *, now: datetime | None = None) -
     return checkin
 
 
-def open_due_checkins(*, today: date | None = None) -> int:
+def checkins_open_due(*, today: date | None = None) -> int:
     today = today or timezone.localdate()
     opened = 0
     plans = (
@@ -366,7 +366,7 @@ def open_due_checkins(*, today: date | None = None) -> int:
     )
     for plan in plans.select_related("patient", "template").iterator():
         due_on = latest_checkin_date(plan, today)
-        if due_on is not None and open_checkin(plan, due_on) is not None:
+        if due_on is not None and checkin_open(plan, due_on) is not None:
             opened += 1
     return opened
 
@@ -382,7 +382,7 @@ def alert_preference_set(*, user, sms_phone: str):
     return preference
 
 
-def nurse_digests(*, today: date | None = None) -> int:
+def nurse_digests_send(*, today: date | None = None) -> int:
     """One digest per nurse with overdue or soon-due items; nothing when nothing to say."""
 
     today = today or timezone.localdate()

@@ -327,7 +327,7 @@ def _alert_on_call(report) -> None:
             )
 
 
-def escalate_missed_reviews(*, now=None) -> int:
+def reviews_escalate_missed(*, now=None) -> int:
     """Review-level reports not resolved by their deadline go to the whole team and admins."""
 
     now = now or timezone.now()
@@ -362,7 +362,7 @@ def escalate_missed_reviews(*, now=None) -> int:
     return count
 
 
-def escalate_unacknowledged(*, now=None) -> int:
+def urgent_reports_escalate(*, now=None) -> int:
     """Urgent reports not acknowledged in time go to the rest of the team and admins."""
 
     now = now or timezone.now()
@@ -438,7 +438,7 @@ def report_resolve(
     return report
 
 
-def remind_unanswered_checkins(*, now=None) -> int:
+def checkins_remind_unanswered(*, now=None) -> int:
     """An open check-in unanswered for CHECKIN_REMINDER_AFTER gets one more prompt."""
 
     now = now or timezone.now()

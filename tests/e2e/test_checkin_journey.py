@@ -31,7 +31,7 @@ def test_a_patient_answers_nothing_new_from_the_prompt_in_two_taps(
 ):
     settings.SITE_URL = live_server.url
     plan = helen_on_the_portal.care_plans.get()
-    checkin = reminders.open_checkin(plan, timezone.localdate())
+    checkin = reminders.checkin_open(plan, timezone.localdate())
     prompt = Reminder.objects.get(kind=ReminderKind.CHECKIN, checkin=checkin)
     email = messages.render(prompt, "email")
     for code in checkin.watch_signs:
@@ -80,7 +80,7 @@ def test_a_nurse_calls_a_patient_who_went_quiet_and_takes_a_report_by_phone(
     plan = helen.care_plans.get()
     today = timezone.localdate()
     for weeks in (2, 1, 0):  # two weeks missed, this week's still open
-        reminders.open_checkin(plan, today - timedelta(days=7 * weeks))
+        reminders.checkin_open(plan, today - timedelta(days=7 * weeks))
     assert CheckIn.objects.filter(patient=helen, status="missed").count() == 2
 
     login(page, live_server, nurse.username)

@@ -42,7 +42,7 @@ def test_a_patient_who_reads_spanish_uses_the_portal_in_spanish(
     helen.preferred_language = "es"
     helen.save()
     settings.SITE_URL = live_server.url
-    checkin = reminders.open_checkin(helen.care_plans.get(), timezone.localdate())
+    checkin = reminders.checkin_open(helen.care_plans.get(), timezone.localdate())
 
     login(page, live_server, "helen-marsh", PASSWORD)
     page.wait_for_url(f"{live_server.url}/portal/")

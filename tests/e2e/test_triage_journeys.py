@@ -9,7 +9,8 @@ from django.utils import timezone
 from followup.models import CarePlanTemplate, KnownBaseline, SymptomReport
 from followup.services import plans as followup_services
 from followup.services import reports as reporting
-from patients.models import CancerDiagnosis, CancerType
+from patients.choices import CancerType
+from patients.models import CancerDiagnosis
 from tests.e2e.conftest import ARTIFACTS, DESKTOP, PHONE, login
 from tests.support.accessibility import horizontal_overflow
 from tests.support.factories import make_patient

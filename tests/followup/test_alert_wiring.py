@@ -93,12 +93,12 @@ def test_a_review_past_its_deadline_escalates_once_to_the_team_and_admins(
 ):
     helen.care_team.add(nurse2)
     report = file(helen, [sign("pain", "moderate")])
-    assert reporting.escalate_missed_reviews() == 0  # not due yet
+    assert reporting.reviews_escalate_missed() == 0  # not due yet
     SymptomReport.objects.filter(pk=report.pk).update(
         submitted_at=timezone.now() - timedelta(days=10)
     )
     assert tasks.escalate_urgent_reports() == 1  # the periodic task runs both
-    assert reporting.escalate_missed_reviews() == 0
+    assert reporting.reviews_escalate_missed() == 0
     told = set(
         Reminder.objects.filter(dedupe_key__startswith="alert:review-late").values_list(
             "recipient_user__username", flat=True
@@ -110,7 +110,7 @@ def test_a_review_past_its_deadline_escalates_once_to_the_team_and_admins(
 def test_a_resolved_review_does_not_escalate(helen, nurse, plan):
     report = file(helen, [sign("pain", "moderate")], minutes_ago=60 * 24 * 10)
     reporting.report_resolve(report=report, by=nurse, action="no_action", note="Called, fine")
-    assert reporting.escalate_missed_reviews() == 0
+    assert reporting.reviews_escalate_missed() == 0
 
 
 def test_the_report_page_gives_reasons_in_words_and_the_phone_as_a_link(client, helen, nurse, plan):

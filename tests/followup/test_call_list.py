@@ -29,8 +29,8 @@ def miss(plan, weeks):  # noqa: F811
     """Open a check-in per week for ``weeks`` weeks, then today's: all before it missed."""
     today = timezone.localdate()
     for week in range(weeks, 0, -1):
-        reminders.open_checkin(plan, today - timedelta(days=7 * week))
-    reminders.open_checkin(plan, today)
+        reminders.checkin_open(plan, today - timedelta(days=7 * week))
+    reminders.checkin_open(plan, today)
 
 
 def names(user):
@@ -55,7 +55,7 @@ def test_an_answer_after_the_misses_takes_the_patient_off(nurse, plan):  # noqa:
 
 
 def test_a_bounced_prompt_puts_a_patient_on_the_list(nurse, plan):  # noqa: F811
-    reminders.open_checkin(plan, timezone.localdate())
+    reminders.checkin_open(plan, timezone.localdate())
     Reminder.objects.filter(kind=ReminderKind.CHECKIN).update(status=ReminderStatus.FAILED)
     (entry,) = call_list(user=nurse)
     assert entry.bounced and entry.missed_in_a_row == 0
@@ -126,9 +126,9 @@ def test_a_pause_takes_them_off_stops_check_ins_and_a_past_pause_is_refused(
     )
     assert names(nurse) == []
     CheckIn.objects.all().delete()
-    assert reminders.open_due_checkins() == 0, "paused: no check-in is opened"
+    assert reminders.checkins_open_due() == 0, "paused: no check-in is opened"
     CallAttempt.objects.update(pause_until=timezone.localdate())
-    assert reminders.open_due_checkins() == 1
+    assert reminders.checkins_open_due() == 1
 
 
 def test_only_a_nurse_on_the_care_team_logs_a_call(client, nurse, nurse2, plan):  # noqa: F811

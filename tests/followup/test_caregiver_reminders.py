@@ -132,7 +132,7 @@ def test_a_grant_without_the_reminders_permission_gets_no_copy(visit, helen_user
 def test_the_checkin_prompt_goes_to_the_caregiver_without_the_patient_s_links(plan, helen_user):
     grant = give_grant(plan.patient, helen_user)
     choose(plan.patient, "both")
-    checkin = reminders.open_checkin(plan, timezone.localdate())
+    checkin = reminders.checkin_open(plan, timezone.localdate())
     rows = list(Reminder.objects.filter(checkin=checkin).order_by("pk"))
     assert [r.recipient_user_id for r in rows] == [None, grant.caregiver_id]
     assert rows[1].dedupe_key == f"checkin:{checkin.pk}:caregiver:{grant.pk}"

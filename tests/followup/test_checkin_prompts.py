@@ -62,8 +62,8 @@ def render(checkin, channel):
 
 def test_the_email_names_this_week_s_signs_and_links_to_two_taps(plan, settings):  # noqa: F811
     settings.SITE_URL = "https://survivorship.example.org"
-    first = reminders.open_checkin(plan, timezone.localdate() - timedelta(days=7))
-    second = reminders.open_checkin(plan, timezone.localdate())
+    first = reminders.checkin_open(plan, timezone.localdate() - timedelta(days=7))
+    second = reminders.checkin_open(plan, timezone.localdate())
     assert first.watch_signs and second.watch_signs
     assert first.watch_signs != second.watch_signs, "the next week names other signs"
     assert first.watch_signs[0].startswith("breast:"), "the template's signs first"
@@ -79,7 +79,7 @@ def test_the_email_names_this_week_s_signs_and_links_to_two_taps(plan, settings)
 def test_the_text_message_stays_within_one_sms_whatever_the_signs(plan, settings):  # noqa: F811
     settings.SITE_URL = "https://survivorship-clinic.example.org"
     settings.CLINIC_NAME = "Riverside Survivorship Clinic"
-    checkin = reminders.open_checkin(plan, timezone.localdate())
+    checkin = reminders.checkin_open(plan, timezone.localdate())
     codes = [s.code for s in signs.CATALOGUE if prompts.phrase(s.code)]
     for start in range(0, len(codes), 3):
         CheckIn.objects.filter(pk=checkin.pk).update(watch_signs=codes[start : start + 3])
@@ -93,7 +93,7 @@ def test_the_text_message_stays_within_one_sms_whatever_the_signs(plan, settings
 
 
 def test_the_form_the_link_opens_lists_the_named_signs_first(client, helen_user, plan):  # noqa: F811
-    checkin = reminders.open_checkin(plan, timezone.localdate())
+    checkin = reminders.checkin_open(plan, timezone.localdate())
     client.force_login(helen_user)
     page = client.get(f"/portal/checkin/{checkin.pk}/").content.decode()
     ticks = re.findall(r'name="sign_([^"]+)"', page)
@@ -103,7 +103,7 @@ def test_the_form_the_link_opens_lists_the_named_signs_first(client, helen_user,
 
 
 def test_nothing_new_in_two_taps_a_get_never_answers(client, helen_user, plan):  # noqa: F811
-    checkin = reminders.open_checkin(plan, timezone.localdate())
+    checkin = reminders.checkin_open(plan, timezone.localdate())
     url = f"/portal/checkin/{checkin.pk}/nothing-new/"
     assert client.get(url)["Location"].startswith("/accounts/login/")
     client.force_login(helen_user)
@@ -123,7 +123,7 @@ def test_nothing_new_in_two_taps_a_get_never_answers(client, helen_user, plan): 
 
 
 def test_someone_else_s_nothing_new_link_is_a_404(client, patient_user, plan):  # noqa: F811
-    checkin = reminders.open_checkin(plan, timezone.localdate())
+    checkin = reminders.checkin_open(plan, timezone.localdate())
     client.force_login(patient_user)
     url = f"/portal/checkin/{checkin.pk}/nothing-new/"
     assert client.get(url).status_code == 404

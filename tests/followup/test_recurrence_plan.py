@@ -139,7 +139,7 @@ def test_check_ins_go_on_while_the_plan_is_paused(nurse, setup):
     plan = setup[0]
     recurrence.plan_pause(plan=plan, by=nurse, reason="Recurrence recorded")
     CheckIn.objects.filter(plan=plan).delete()
-    assert reminders.open_due_checkins() == 1
+    assert reminders.checkins_open_due() == 1
 
 
 def test_keep_leaves_the_plan_running_and_may_change_check_ins(client, nurse, setup):

@@ -56,7 +56,8 @@ def book(visit, at):
     visit.scheduled_at = at
     visit.save()
     return {
-        r.context["days_before"]: r for r in reminders.plan_for_visit(visit, now=utc(2026, 1, 1))
+        r.context["days_before"]: r
+        for r in reminders.visit_reminders_plan(visit, now=utc(2026, 1, 1))
     }
 
 
@@ -279,16 +280,16 @@ def test_it_prompts_weekly_for_six_months_then_monthly(plan):
 
 def test_it_opens_each_check_in_once_with_its_prompt(plan):
     today = timezone.localdate()
-    assert reminders.open_due_checkins(today=today) == 1
-    assert reminders.open_due_checkins(today=today) == 0
+    assert reminders.checkins_open_due(today=today) == 1
+    assert reminders.checkins_open_due(today=today) == 0
     checkin = CheckIn.objects.get()
     prompt = Reminder.objects.get(checkin=checkin)
     assert prompt.kind == "checkin" and prompt.patient == plan.patient
 
 
 def test_it_marks_an_unanswered_check_in_missed_when_the_next_opens(plan):
-    first = reminders.open_checkin(plan, date(2025, 1, 7))
-    reminders.open_checkin(plan, date(2025, 1, 14))
+    first = reminders.checkin_open(plan, date(2025, 1, 7))
+    reminders.checkin_open(plan, date(2025, 1, 14))
     first.refresh_from_db()
     assert first.status == "missed"
 
@@ -300,7 +301,7 @@ def test_it_sends_a_check_in_prompt_that_links_to_the_portal_only(plan):
     # The patient's own today: in the hours after midnight UTC it is still yesterday in
     # New York, and a prompt for the clinic's date would not be due yet.
     today = timezone.localdate(timezone=zone_of(plan.patient))
-    checkin = reminders.open_checkin(plan, today)
+    checkin = reminders.checkin_open(plan, today)
     prompt = Reminder.objects.get(checkin=checkin)
     dispatch.send_batch([prompt.pk])
     body = mail.outbox[0].body
@@ -309,10 +310,10 @@ def test_it_sends_a_check_in_prompt_that_links_to_the_portal_only(plan):
 
 
 def test_it_sends_a_nurse_digest_only_when_there_is_something_to_say(nurse, nurse2, plan):
-    assert reminders.nurse_digests() == 1  # nurse has overdue items; nurse2 has none
+    assert reminders.nurse_digests_send() == 1  # nurse has overdue items; nurse2 has none
     digest = Reminder.objects.get(kind="nurse_digest")
     assert digest.recipient_user == nurse and digest.context["overdue"] > 0
-    assert reminders.nurse_digests() == 0  # one a day
+    assert reminders.nurse_digests_send() == 0  # one a day
 
 
 def test_it_alerts_a_nurse_at_once_through_the_outbox(
@@ -334,7 +335,7 @@ def test_it_alerts_a_nurse_at_once_through_the_outbox(
 
 def test_it_never_plans_the_same_reminder_twice(visit):
     services.visit_schedule(visit=visit, at=timezone.now() + timedelta(days=10))
-    reminders.plan_for_visit(visit)
+    reminders.visit_reminders_plan(visit)
     assert Reminder.objects.filter(visit=visit).count() == 2
     assert CarePlan.objects.count() == 1
 
@@ -357,7 +358,9 @@ def test_it_waits_for_the_morning_when_booked_late_at_night(visit):
     visit.status = VisitStatus.SCHEDULED
     visit.scheduled_at = night + timedelta(hours=14)  # 12:00 the next day
     visit.save()
-    planned = {r.context["days_before"]: r for r in reminders.plan_for_visit(visit, now=night)}
+    planned = {
+        r.context["days_before"]: r for r in reminders.visit_reminders_plan(visit, now=night)
+    }
     assert planned[1].send_at == datetime(2026, 6, 16, 8, 0, tzinfo=NEW_YORK)
     assert planned[1].status == "pending"
 
@@ -383,9 +386,9 @@ def test_it_plans_many_new_bookings_in_bulk_exactly_as_one_by_one(plan):
     one_by_one = {
         (r.dedupe_key, r.send_at, r.status, r.skip_reason)
         for v in visits[:3]
-        for r in reminders.plan_for_visit(v, now=now)
+        for r in reminders.visit_reminders_plan(v, now=now)
     }
-    assert reminders.plan_for_new_bookings([v.pk for v in visits], now=now) == 12
+    assert reminders.bookings_reminders_plan([v.pk for v in visits], now=now) == 12
     rows = Reminder.objects.filter(visit__in=visits[:3])
     assert {(r.dedupe_key, r.send_at, r.status, r.skip_reason) for r in rows} == one_by_one
     assert Reminder.objects.filter(visit__in=visits).count() == 12

@@ -152,7 +152,7 @@ def test_it_creates_one_report_from_a_double_submit(client, helen_user, plan):
 
 
 def test_it_answers_a_check_in_in_one_click_with_nothing_new(client, helen_user, plan):
-    checkin = reminders.open_checkin(plan, timezone.localdate())
+    checkin = reminders.checkin_open(plan, timezone.localdate())
     client.force_login(helen_user)
     home = client.get("/portal/").content.decode()
     assert "Your check-in is due" in home and f"/portal/checkin/{checkin.pk}/" in home
@@ -169,17 +169,17 @@ def test_it_answers_a_check_in_in_one_click_with_nothing_new(client, helen_user,
 
 
 def test_it_reminds_an_unanswered_check_in_once(plan):
-    checkin = reminders.open_checkin(plan, timezone.localdate() - timedelta(days=4))
-    assert reporting.remind_unanswered_checkins() == 1
-    assert reporting.remind_unanswered_checkins() == 0
+    checkin = reminders.checkin_open(plan, timezone.localdate() - timedelta(days=4))
+    assert reporting.checkins_remind_unanswered() == 1
+    assert reporting.checkins_remind_unanswered() == 0
     assert Reminder.objects.filter(checkin=checkin).count() == 2  # the prompt and one reminder
 
 
 def test_it_shows_the_nurse_two_missed_check_ins_in_a_row(client, nurse, plan, helen):
     today = timezone.localdate()
-    reminders.open_checkin(plan, today - timedelta(days=14))
-    reminders.open_checkin(plan, today - timedelta(days=7))
-    reminders.open_checkin(plan, today)  # the two before are now missed
+    reminders.checkin_open(plan, today - timedelta(days=14))
+    reminders.checkin_open(plan, today - timedelta(days=7))
+    reminders.checkin_open(plan, today)  # the two before are now missed
     assert list(CheckIn.objects.filter(status="missed").values_list("due_on", flat=True))
     client.force_login(nurse)
     page = client.get("/nurse/reports/").content.decode()
@@ -189,7 +189,7 @@ def test_it_shows_the_nurse_two_missed_check_ins_in_a_row(client, nurse, plan, h
 def test_it_never_lets_a_patient_answer_or_see_someone_elses_check_in_or_report(
     client, helen_user, plan, patient_user
 ):
-    checkin = reminders.open_checkin(plan, timezone.localdate())
+    checkin = reminders.checkin_open(plan, timezone.localdate())
     client.force_login(helen_user)
     response = post_report(client, sign_pain="on", severity_pain="mild", trend_pain="new")
     report_url = response["Location"]
@@ -278,12 +278,12 @@ def test_it_escalates_an_urgent_report_nobody_acknowledged_in_time(
 ):
     helen.care_team.add(nurse2)
     report = file(helen, [sign("pain", "severe")])
-    assert reporting.escalate_unacknowledged() == 0  # not late yet
+    assert reporting.urgent_reports_escalate() == 0  # not late yet
     SymptomReport.objects.filter(pk=report.pk).update(
         submitted_at=timezone.now() - settings.URGENT_ACK_TIMEOUT - timedelta(minutes=1)
     )
-    assert reporting.escalate_unacknowledged() == 1
-    assert reporting.escalate_unacknowledged() == 0
+    assert reporting.urgent_reports_escalate() == 1
+    assert reporting.urgent_reports_escalate() == 0
     escalated = set(
         Reminder.objects.filter(dedupe_key__startswith="alert:escalation").values_list(
             "recipient_user__username", flat=True
@@ -295,7 +295,7 @@ def test_it_escalates_an_urgent_report_nobody_acknowledged_in_time(
 def test_it_does_not_escalate_an_acknowledged_report(nurse, helen, plan, settings):
     report = file(helen, [sign("pain", "severe")], minutes_ago=60 * 5)
     reporting.report_acknowledge(report=report, by=nurse)
-    assert reporting.escalate_unacknowledged() == 0
+    assert reporting.urgent_reports_escalate() == 0
 
 
 def test_it_hides_other_caseloads_reports_from_a_nurse(client, nurse2, helen, plan):

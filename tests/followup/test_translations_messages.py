@@ -100,7 +100,7 @@ def test_a_saturday_stays_one_gsm7_text_in_spanish(visits, spanish_catalog):
 
 def test_the_checkin_email_names_this_week_s_signs_in_spanish(plan, spanish_catalog):
     spanish(plan.patient)
-    checkin = reminders.open_checkin(plan, timezone.localdate())
+    checkin = reminders.checkin_open(plan, timezone.localdate())
     reminder = Reminder.objects.get(kind=ReminderKind.CHECKIN, checkin=checkin)
     email = messages.render(reminder, "email")
     assert email.subject == "Su control de síntomas está listo"
@@ -121,7 +121,7 @@ def test_the_spanish_checkin_text_is_one_gsm7_message_whatever_the_signs(
     settings.SITE_URL = "https://survivorship-clinic.example.org"
     settings.CLINIC_NAME = "Riverside Survivorship Clinic"
     spanish(plan.patient)
-    checkin = reminders.open_checkin(plan, timezone.localdate())
+    checkin = reminders.checkin_open(plan, timezone.localdate())
     reminder = Reminder.objects.get(kind=ReminderKind.CHECKIN, checkin=checkin)
     codes = [s.code for s in signs.CATALOGUE if prompts.phrase(s.code, "es")]
     named = set()

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from followup.models import CarePlanTemplate
 from followup.services.plans import careplan_create
-from followup.services.reminders import open_checkin
+from followup.services.reminders import checkin_open
 from survivorship.models import AccessLog
 from survivorship.redact import redact_path
 
@@ -284,7 +284,7 @@ def test_it_logs_a_refused_check_in_and_a_reassignment(
         start_date=timezone.localdate() - timedelta(days=100),
         owner=nurse,
     )
-    checkin = open_checkin(plan, timezone.localdate())
+    checkin = checkin_open(plan, timezone.localdate())
     client.force_login(patient_user)
     assert client.get(f"/portal/checkin/{checkin.pk}/").status_code == 404
     (refused,) = entries(outcome="denied", patient_id=helen.pk)

@@ -49,7 +49,7 @@ from followup.selectors import dashboard
 from followup.selectors.caseload import SORTS as CASELOAD_SORTS
 from followup.services import plans as services
 from followup.services import reports as reporting
-from followup.services.reminders import open_checkin
+from followup.services.reminders import checkin_open
 from survivorship import text_limits
 from survivorship.roles import Role
 from tests.support.factories import make_patient, make_patient_user, make_staff
@@ -578,7 +578,7 @@ TARGETS = [
                          {"nothing_new": "1", "submission_key": secrets.token_hex(16)}),
            ("submission_key",)),
     Target("portal_checkin", "patient", "post",
-           lambda w, c: (f"/portal/checkin/{open_checkin(w.plan, timezone.localdate() - timedelta(days=w.n())).pk}/",  # noqa: E501
+           lambda w, c: (f"/portal/checkin/{checkin_open(w.plan, timezone.localdate() - timedelta(days=w.n())).pk}/",  # noqa: E501
                          report_data(w)),
            ("other_text", "submission_key", "worry")),
     Target("preferences", "patient", "post",

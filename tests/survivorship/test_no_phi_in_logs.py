@@ -243,8 +243,8 @@ def patient_journey(client):
 
 def send_the_outbox():
     """What beat and the worker do: open check-ins, make digests, send what is due."""
-    reminders.open_due_checkins()
-    reminders.nurse_digests()
+    reminders.checkins_open_due()
+    reminders.nurse_digests_send()
     # The digest waits for the morning; send it now.
     Reminder.objects.filter(kind=ReminderKind.NURSE_DIGEST, status="pending").update(
         send_at=timezone.now()

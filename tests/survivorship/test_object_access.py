@@ -36,7 +36,7 @@ from oauth2_provider import models as oauth
 from followup.models import CarePlanTemplate, Reminder
 from followup.services import plans as services
 from followup.services import reports as reporting
-from followup.services.reminders import open_checkin
+from followup.services.reminders import checkin_open
 from patients import services as patient_services
 from patients.choices import DiseaseStatus
 from patients.models import DiseaseStatusEvent, FhirClient, Patient, Treatment
@@ -156,7 +156,7 @@ def build_record(nurse, *, mrn, given, family, born, username) -> Record:
     overdue = services.visit_add(
         plan=plan, kind="visit", label="Clinic visit", due_date=today - timedelta(days=60)
     )
-    checkin = open_checkin(plan, today)
+    checkin = checkin_open(plan, today)
     report = reporting.report_submit(
         patient=patient,
         submission_key=f"object-access-{mrn}",

@@ -6,11 +6,11 @@ worker processes, as in production. Three steps, each printed with its figures:
 1. Setup (not timed): N synthetic scheduled visits in bulk, 10 per patient, patients
    spread over several IANA time zones, half with their own quiet hours.
 2. Planning the visits' reminders, timed two ways:
-   - ``reminders.plan_for_visit`` once per visit, as booking a visit does, on a sample;
-   - ``reminders.plan_for_new_bookings`` for many bookings at once (zones and quiet
+   - ``reminders.visit_reminders_plan`` once per visit, as booking a visit does, on a sample;
+   - ``reminders.bookings_reminders_plan`` for many bookings at once (zones and quiet
      hours read once per chunk, the same ``send_times`` and ``decide`` rules as
-     ``plan_for_visit``, rows in with ``bulk_create(ignore_conflicts=True)``). The
-     command checks that the bulk rows equal what ``plan_for_visit`` wrote for the
+     ``visit_reminders_plan``, rows in with ``bulk_create(ignore_conflicts=True)``). The
+     command checks that the bulk rows equal what ``visit_reminders_plan`` wrote for the
      sample.
 3. Delivery: M of the planned reminders are made due now and handed to ``--workers``
    Celery worker processes (``--concurrency=1`` each) with ``dispatch.enqueue``; mail goes
@@ -233,7 +233,7 @@ class Command(BaseCommand):
         started = time.perf_counter()
         for visit in FollowUpVisit.objects.filter(pk__in=sample_ids).select_related("patient"):
             with transaction.atomic():
-                reminders.plan_for_visit(visit, now=now)
+                reminders.visit_reminders_plan(visit, now=now)
         per_visit_seconds = time.perf_counter() - started
         expected = {
             row[0]: row[1:]
@@ -245,7 +245,7 @@ class Command(BaseCommand):
 
         before = Reminder.objects.count()
         started = time.perf_counter()
-        reminders.plan_for_new_bookings(visit_ids, now=now)
+        reminders.bookings_reminders_plan(visit_ids, now=now)
         bulk_seconds = time.perf_counter() - started
         created = Reminder.objects.count() - before
 
@@ -257,7 +257,7 @@ class Command(BaseCommand):
         }
         total = Reminder.objects.filter(visit_id__in=visit_ids).count()
         self.say(
-            f"planning, per visit (plan_for_visit, {len(sample_ids)} visits): "
+            f"planning, per visit (visit_reminders_plan, {len(sample_ids)} visits): "
             f"{per_visit_seconds:.2f} s, {len(sample_ids) / per_visit_seconds:,.0f} visits/s"
         )
         self.say(
@@ -268,14 +268,14 @@ class Command(BaseCommand):
             for key in sorted(actual.keys() | expected):
                 if actual.get(key) != expected.get(key):
                     self.stderr.write(
-                        f"{key}: plan_for_visit {expected.get(key)}, bulk {actual.get(key)}"
+                        f"{key}: visit_reminders_plan {expected.get(key)}, bulk {actual.get(key)}"
                     )
             raise CommandError(
-                "The bulk path planned the sample differently from plan_for_visit "
+                "The bulk path planned the sample differently from visit_reminders_plan "
                 f"({sum(actual.get(k) != expected.get(k) for k in actual.keys() | expected)} "
                 "rows differ)."
             )
-        self.say(f"check: bulk rows equal plan_for_visit's for the {sample} sample visits")
+        self.say(f"check: bulk rows equal visit_reminders_plan's for the {sample} sample visits")
 
     # --- 3. Delivery ----------------------------------------------------------------------
 
