@@ -9,6 +9,7 @@ from followup import signals, tasks
 from followup.delivery import channel_health
 from followup.forms import OtherPlansForm, PlanAfterReturnForm
 from followup.models import CalendarFeed, CarePlan, FollowUpVisit, ReminderPreference, SymptomReport
+from followup.selectors.calls import on_care_team
 from followup.services import recurrence
 from patients import extensions
 from survivorship import audit
@@ -55,6 +56,8 @@ class OtherPlansStep:
         if not record.second_primary:
             return ""
         paused = form.to_pause()
+        if paused and not on_care_team(by, record.patient):
+            return recurrence.NOT_ON_TEAM
         for plan in paused:
             recurrence.plan_pause(
                 plan=plan, by=by, reason=f"Second primary: {record.cancer_name}, diagnosed "

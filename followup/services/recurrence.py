@@ -35,6 +35,10 @@ from followup.services import plans as plan_services
 from patients.choices import RETURN_OF_DISEASE, DiseaseStatus
 
 PAUSE, KEEP, END = "pause", "keep", "end"
+NOT_ON_TEAM = (
+    "The care plan was not changed: only a nurse on the patient's care team can pause or "
+    "end it. Their review of the plan is still needed."
+)
 
 
 def _require_care_team(plan: CarePlan, by) -> None:
@@ -200,6 +204,9 @@ def status_event_plan_apply(
     )
     if plan is None:
         return ""
+    if by is not None and not on_care_team(by, plan.patient):
+        # The status is recorded; the plan stays the care team's decision.
+        return NOT_ON_TEAM
     if action == PAUSE:
         plan_pause(
             plan=plan,

@@ -367,3 +367,14 @@ def test_a_diagnosis_that_is_not_a_second_primary_leaves_the_plans_alone(client,
     assert response.status_code == 302
     plan.refresh_from_db()
     assert plan.status == PlanStatus.ACTIVE
+
+
+def test_a_nurse_outside_the_care_team_records_the_status_but_leaves_the_plan(nurse2, setup):
+    plan = setup[0]
+    event = DiseaseStatusEvent.objects.create(
+        diagnosis=plan.diagnosis, event_date=TODAY, status="recurrence"
+    )
+    note = recurrence.status_event_plan_apply(event=event, by=nurse2, action=recurrence.PAUSE)
+    assert note == recurrence.NOT_ON_TEAM
+    plan.refresh_from_db()
+    assert plan.status == PlanStatus.ACTIVE
