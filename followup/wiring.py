@@ -8,7 +8,15 @@ Celery tasks in every process, web included, since the outbox hands batches to
 from followup import signals, tasks
 from followup.delivery import channel_health
 from followup.forms import OtherPlansForm, PlanAfterReturnForm
-from followup.models import CalendarFeed, CarePlan, FollowUpVisit, ReminderPreference, SymptomReport
+from followup.models import (
+    CalendarFeed,
+    CarePlan,
+    FollowUpVisit,
+    PlanStatus,
+    ReminderPreference,
+    SymptomReport,
+)
+from followup.selectors import recurrence as recurrence_selectors
 from followup.selectors.calls import on_care_team
 from followup.services import recurrence
 from patients import extensions
@@ -24,11 +32,11 @@ class PlanAfterReturnStep:
     def form(self, *, record, data):
         if record.pk:  # editing an event already recorded: the plan was decided then
             return None
-        plan = CarePlan.objects.filter(diagnosis=record.diagnosis, status="active").first()
+        plan = CarePlan.objects.filter(diagnosis=record.diagnosis, status=PlanStatus.ACTIVE).first()
         if plan is None:
             return None
         return PlanAfterReturnForm(
-            data, plan=plan, booked=recurrence.booked_visits(plan), prefix="plan"
+            data, plan=plan, booked=recurrence_selectors.booked_visits(plan), prefix="plan"
         )
 
     def apply(self, *, form, record, by) -> str:
@@ -45,9 +53,9 @@ class OtherPlansStep:
     """Adding a second primary cancer asks whether the other plans carry on (default)."""
 
     def form(self, *, record, data):
-        plans = CarePlan.objects.filter(patient=record.patient, status="active").select_related(
-            "diagnosis"
-        )
+        plans = CarePlan.objects.filter(
+            patient=record.patient, status=PlanStatus.ACTIVE
+        ).select_related("diagnosis")
         if not plans:
             return None
         return OtherPlansForm(data, plans=plans, prefix="others")

@@ -34,6 +34,14 @@ def _form_page(request, *, form, title, patient, cancel_url, **extra):
     return render(request, "patients/form.html", context, status=400 if failed else 200)
 
 
+def _step_after(step, step_form, user, notes: list[str]):
+    """The registered step's action after the save, in its transaction; its sentence for
+    the nurse goes to ``notes``. None when the page asked nothing."""
+    if step_form is None:
+        return None
+    return lambda saved: notes.append(step.apply(form=step_form, record=saved, by=user))
+
+
 def _saved(request, patient, text):
     messages.success(request, text)
     return redirect("nurse:patient", pk=patient.pk)
@@ -127,13 +135,8 @@ def diagnosis_create(request, pk):
         notes: list[str] = []
         services.diagnosis_save(
             diagnosis=form.instance,
-            then=(
-                (lambda saved: notes.append(
-                    step.apply(form=step_form, record=saved, by=request.user)))
-                if step_form is not None
-                else None
-            ),
-        )  # fmt: skip
+            then=_step_after(step, step_form, request.user, notes),
+        )
         return _saved(
             request, patient, " ".join(["The diagnosis was added.", *filter(None, notes)])
         )
@@ -265,13 +268,8 @@ def _status_event_page(request, *, diagnosis, event):
                 override_status=data["override_status"],
                 override_note=data["override_note"],
                 by=request.user,
-                then=(
-                    (lambda saved: notes.append(
-                        step.apply(form=step_form, record=saved, by=request.user)))
-                    if step_form is not None
-                    else None
-                ),
-            )  # fmt: skip
+                then=_step_after(step, step_form, request.user, notes),
+            )
         except ValidationError as error:
             form.add_model_errors(error)
         else:

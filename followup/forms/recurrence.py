@@ -65,7 +65,6 @@ class PlanAfterReturnForm(_KeepOrForm):
 
     def __init__(self, *args, plan, booked, **kwargs):
         super().__init__(*args, **kwargs)
-        self.plan = plan
         self.booked = booked
         self.fields["checkin_frequency"].initial = plan.checkin_frequency
         self._add_keep_or(

@@ -78,19 +78,6 @@ class CarePlanTemplate(models.Model):
         review = " (needs clinical review)" if self.needs_clinical_review else ""
         return f"{self.name}, version {self.version}{review}"
 
-    @property
-    def is_paused(self) -> bool:
-        return self.status == PlanStatus.PAUSED
-
-    @property
-    def is_ended(self) -> bool:
-        return self.status == PlanStatus.COMPLETED
-
-    @property
-    def review_open(self) -> bool:
-        """The nurse still has to review this plan (paused for a return of disease)."""
-        return self.is_paused and self.review_due_on is not None and self.reviewed_at is None
-
     def rule_specs(self) -> list[scheduling.RuleSpec]:
         return [rule.as_spec() for rule in self.rules.all()]
 

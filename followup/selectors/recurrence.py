@@ -1,5 +1,6 @@
-"""Plans paused when the disease came back (issue 19): how many and how long, and the
-time from a recorded return to the nurse's review of the plan."""
+"""Plans paused when the disease came back (issue 19): how many and how long, the time
+from a recorded return to the nurse's review, a plan's booked appointments, and where a
+new plan would be counted from."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from datetime import date, timedelta
 
 from django.utils import timezone
 
-from followup.models import CarePlan, PlanStatus
+from followup.models import CarePlan, FollowUpVisit, PlanStatus, VisitStatus
+from patients.choices import DiseaseStatus
 from patients.models import Patient
 
 
@@ -20,19 +22,22 @@ def _plans_in_scope(user):
 
 
 def paused_plans(user, today: date | None = None, limit: int = 10) -> dict:
-    """Plans out of the overdue counts because they are paused: how many, the longest
-    paused first, and how long. Two queries."""
+    """Plans out of the overdue counts because they are paused: how many, how long, and
+    the ``limit`` paused longest. One query for the figures, one for the rows shown."""
     today = today or timezone.localdate()
     paused = _plans_in_scope(user).filter(status=PlanStatus.PAUSED)
-    rows = list(
-        paused.select_related("patient", "diagnosis")
-        .defer("rules_snapshot", "warning_signs_snapshot")
-        .order_by("paused_at", "pk")
-    )
-    days = [(today - timezone.localdate(p.paused_at)).days for p in rows if p.paused_at]
+    since = list(paused.values_list("paused_at", flat=True))
+    days = [(today - timezone.localdate(at)).days for at in since if at]
+    rows = []
+    if since and limit:
+        rows = list(
+            paused.select_related("patient", "diagnosis")
+            .defer("rules_snapshot", "warning_signs_snapshot")
+            .order_by("paused_at", "pk")[:limit]
+        )
     return {
-        "count": len(rows),
-        "rows": rows[:limit],
+        "count": len(since),
+        "rows": rows,
         "median_days": statistics.median(days) if days else None,
         "longest_days": max(days) if days else None,
     }
@@ -65,3 +70,19 @@ def plan_review_times(user, today: date | None = None, days: int = 365) -> dict:
         "breaches": breaches,
         "days": days,
     }
+
+
+def booked_visits(plan: CarePlan) -> list[FollowUpVisit]:
+    return list(plan.visits.filter(status=VisitStatus.SCHEDULED).order_by("scheduled_at"))
+
+
+def new_start_date(plan: CarePlan) -> date | None:
+    """Where a new plan is counted from: the latest end of treatment after the return,
+    else the date no evidence of disease was recorded again. None if not NED again."""
+    diagnosis = plan.diagnosis
+    latest = diagnosis.status_events.order_by("-event_date", "-pk").first()
+    if latest is None or latest.status != DiseaseStatus.NED:
+        return None
+    since = plan.paused_for_event.event_date if plan.paused_for_event_id else plan.start_date
+    ends = [t.ended_on for t in diagnosis.treatments.all() if t.ended_on and t.ended_on >= since]
+    return max(ends) if ends else latest.event_date

@@ -23,7 +23,6 @@ from django.utils import timezone
 from followup.models import (
     CarePlan,
     CheckInFrequency,
-    FollowUpVisit,
     PlanStatus,
     Reminder,
     ReminderKind,
@@ -31,8 +30,9 @@ from followup.models import (
     VisitStatus,
 )
 from followup.selectors.calls import on_care_team
+from followup.selectors.recurrence import new_start_date
 from followup.services import plans as plan_services
-from patients.choices import RETURN_OF_DISEASE, DiseaseStatus
+from patients.choices import RETURN_OF_DISEASE
 
 PAUSE, KEEP, END = "pause", "keep", "end"
 NOT_ON_TEAM = (
@@ -139,18 +139,6 @@ def plan_end(*, plan: CarePlan, by, reason: str = "") -> CarePlan:
     return plan
 
 
-def new_start_date(plan: CarePlan) -> date | None:
-    """Where a new plan is counted from: the latest end of treatment after the return,
-    else the date no evidence of disease was recorded again. None if not NED again."""
-    diagnosis = plan.diagnosis
-    latest = diagnosis.status_events.order_by("-event_date", "-pk").first()
-    if latest is None or latest.status != DiseaseStatus.NED:
-        return None
-    since = plan.paused_for_event.event_date if plan.paused_for_event_id else plan.start_date
-    ends = [t.ended_on for t in diagnosis.treatments.all() if t.ended_on and t.ended_on >= since]
-    return max(ends) if ends else latest.event_date
-
-
 @transaction.atomic
 def plan_replace(*, plan: CarePlan, by, start_date: date) -> CarePlan:
     """No evidence of disease again: a new survivorship plan from the new end of
@@ -178,10 +166,6 @@ def plan_replace(*, plan: CarePlan, by, start_date: date) -> CarePlan:
     )
     CarePlan.objects.filter(pk=old.pk).update(replaced_by=new)
     return new
-
-
-def booked_visits(plan: CarePlan) -> list[FollowUpVisit]:
-    return list(plan.visits.filter(status=VisitStatus.SCHEDULED).order_by("scheduled_at"))
 
 
 @transaction.atomic

@@ -14,7 +14,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from followup.forms import PlanStatusForm
+from followup.models import PlanStatus
 from followup.selectors import nurse as selectors
+from followup.selectors import recurrence as recurrence_selectors
 from followup.services import recurrence
 from patients import selectors as patient_selectors
 from survivorship.roles import Role
@@ -32,7 +34,7 @@ DONE = {
 @role_required(Role.NURSE)
 def plan_status(request, pk):
     plan = selectors.plan_get(user=request.user, pk=pk)
-    booked = recurrence.booked_visits(plan) if plan.status == "active" else []
+    booked = recurrence_selectors.booked_visits(plan) if plan.status == PlanStatus.ACTIVE else []
     form = PlanStatusForm(request.POST or None, booked=booked)
     error = ""
     if request.method == "POST" and form.is_valid():
@@ -67,7 +69,11 @@ def plan_status(request, pk):
             "patient": plan.patient,
             "form": form,
             "error": error,
-            "new_start": recurrence.new_start_date(plan) if plan.status != "completed" else None,
+            "new_start": (
+                recurrence_selectors.new_start_date(plan)
+                if plan.status != PlanStatus.COMPLETED
+                else None
+            ),
         },
         status=400 if (error or form.errors) else 200,
     )

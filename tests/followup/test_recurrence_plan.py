@@ -378,3 +378,36 @@ def test_a_nurse_outside_the_care_team_records_the_status_but_leaves_the_plan(nu
     assert note == recurrence.NOT_ON_TEAM
     plan.refresh_from_db()
     assert plan.status == PlanStatus.ACTIVE
+
+
+def test_the_dashboard_lists_paused_plans_in_the_same_queries_for_one_or_four(
+    client, nurse, administrator, setup
+):
+    plan = setup[0]
+    others = add_patients(nurse, 3, 0)
+    recurrence.plan_pause(plan=plan, by=nurse, reason="Recurrence recorded")
+    client.force_login(administrator)
+    one = warm_count(client, "/dashboard/")
+    for other in others:
+        recurrence.plan_pause(plan=other, by=nurse, reason="Recurrence recorded")
+    assert warm_count(client, "/dashboard/") == one
+    page = client.get("/dashboard/").content.decode()
+    assert page.count('href="/nurse/plans/') >= 4 and "4 plans paused" in page
+
+
+def test_a_bad_answer_about_the_other_plans_records_nothing(client, nurse, setup):
+    plan = setup[0]
+    client.force_login(nurse)
+    response = client.post(
+        f"/nurse/patients/{plan.patient_id}/diagnoses/new/",
+        {
+            "cancer_type": "lung",
+            "diagnosed_on": f"{TODAY:%Y-%m-%d}",
+            "second_primary": "on",
+            f"others-plan_{plan.pk}": "explode",
+        },
+    )
+    assert response.status_code == 400
+    assert not plan.patient.diagnoses.filter(cancer_type="lung").exists()
+    plan.refresh_from_db()
+    assert plan.status == PlanStatus.ACTIVE
